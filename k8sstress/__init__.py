@@ -1,0 +1,38 @@
+"""k8sstress: a stress harness for Kubernetes job runners.
+
+The public API is re-exported here; everything else is internal.
+"""
+
+from k8sstress.errors import (
+    BuildError,
+    ClusterError,
+    ConfigError,
+    EnvironmentProblem,
+    InputError,
+    K8sStressError,
+    RunAborted,
+    RunTimeout,
+    SLOFailed,
+)
+from k8sstress.records import OUTCOMES, LaunchRecord, Outcome, StateReport, StopRecord, Verdict
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "__version__",
+    "K8sStressError",
+    "InputError",
+    "ConfigError",
+    "EnvironmentProblem",
+    "BuildError",
+    "ClusterError",
+    "RunTimeout",
+    "SLOFailed",
+    "RunAborted",
+    "Outcome",
+    "OUTCOMES",
+    "Verdict",
+    "LaunchRecord",
+    "StopRecord",
+    "StateReport",
+]

@@ -1,0 +1,1 @@
+"""One module per ``k8sstress`` command; each exposes ``register(subparsers)``."""

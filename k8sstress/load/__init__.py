@@ -1,0 +1,1 @@
+"""Load generation: the scenario model, load profiles and the open-model scheduler of launches and stops."""

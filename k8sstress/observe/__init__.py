@@ -1,0 +1,1 @@
+"""Observation: list+watch of pods, events, nodes and owners; per-pod timelines; record and replay."""

@@ -1,0 +1,1 @@
+"""Reports: report.html, runbook.md, summary.json, junit.xml and baseline comparison."""

@@ -1,0 +1,1 @@
+"""Targets: one adapter per runner under test (direct, job, reference, http) behind one small interface."""
