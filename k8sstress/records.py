@@ -23,6 +23,9 @@ __all__ = [
     "LaunchRecord",
     "StopRecord",
     "StateReport",
+    "ObservedEvent",
+    "TimelineEntry",
+    "PodHistory",
     "SIMULATED_ANNOTATION",
     "LAUNCH_ID_LABEL",
     "RUN_LABEL",
@@ -148,3 +151,51 @@ class StateReport(_Record):
     reported_at: float
     received_at: float
     source: Literal["callback", "poll"] = "poll"
+
+
+class ObservedEvent(_Record):
+    """One line of a run's ``observer.jsonl``: a watch event as the observer saw it.
+
+    ``resource`` is the plural resource name (pods, events, nodes, jobs, replicasets,
+    deployments); ``type`` is ADDED, MODIFIED, DELETED, or RELIST (a synthetic event
+    for an object found changed or gone by a relist after a 410 Gone / reconnect).
+    ``seen`` is the local observation time (epoch seconds).
+    """
+
+    seen: float
+    resource: str
+    type: str
+    object: RawObject
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One change in a pod's life: a phase, a condition or a container state, or its deletion."""
+
+    seen: float
+    """Local observation time (epoch seconds)."""
+    at: float | None
+    """The Kubernetes timestamp of the change when it has one (epoch seconds)."""
+    kind: str
+    """"created", "phase", "condition", "container", "deleted"."""
+    what: str
+    """e.g. "Pending", "PodScheduled=False/Unschedulable", "c:waiting/CrashLoopBackOff"."""
+
+
+@dataclass
+class PodHistory:
+    """Everything observed about one pod: its last state, events, timeline and verdict."""
+
+    namespace: str
+    name: str
+    uid: str
+    pod: RawObject
+    """The last version seen (for a deleted pod, the object in the DELETED event)."""
+    events: list[RawObject] = field(default_factory=list)
+    timeline: list[TimelineEntry] = field(default_factory=list)
+    created_at: float | None = None
+    first_seen: float | None = None
+    deleted_seen: float | None = None
+    launch_id: str | None = None
+    owner: tuple[str, str] | None = None
+    """(kind, name) of the controlling owner, when there is one."""

@@ -30,6 +30,9 @@ from k8sstress.records import RawObject
 __all__ = ["SimBackend", "node_manifest", "count_ready"]
 
 POOL_LABEL = "k8sstress.io/pool"
+STAGES_FILE = Path(__file__).resolve().parent / "kwok-stages.yaml"
+"""KWOK stages for the sim cluster (owned by the pressure model's design); kwokctl's
+defaults are used when absent. Giving any stage replaces all default stages."""
 SIM_NODE_ANNOTATION = "kwok.x-k8s.io/node"
 
 
@@ -137,6 +140,8 @@ class SimBackend:
                 "--extra-args",
                 f"kube-controller-manager=node-monitor-grace-period={config.controller_manager.node_monitor_grace_period}",
                 ]
+        if STAGES_FILE.exists():
+            args += ["--config", str(STAGES_FILE)]
         for k, v in config.apiserver.extra_args.items():
             args += ["--extra-args", f"kube-apiserver={k}={v}"]
         for k, v in config.controller_manager.extra_args.items():
