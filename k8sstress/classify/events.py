@@ -21,7 +21,7 @@ from typing import Any
 from k8sstress.classify import fields
 from k8sstress.records import SIMULATED_ANNOTATION
 
-__all__ = ["EventView", "is_event", "view", "views", "about", "latest", "total_count"]
+__all__ = ["EventLike", "EventView", "is_event", "view", "views", "about", "latest", "total_count"]
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,10 @@ class EventView:
     def simulated(self) -> bool:
         value = self.annotations.get(SIMULATED_ANNOTATION)
         return value is not None and value.lower() != "false"
+
+
+EventLike = Mapping[str, Any] | EventView
+"""An Event as the API gives it (either shape), or one already read."""
 
 
 def is_event(obj: Any) -> bool:
@@ -100,7 +104,7 @@ def view(obj: Any) -> EventView | None:
     )
 
 
-def views(objs: Iterable[Any]) -> list[EventView]:
+def views(objs: Iterable[EventLike]) -> list[EventView]:
     """Read many events; already-read :class:`EventView` pass through, non-events are dropped."""
     out = []
     for o in objs:

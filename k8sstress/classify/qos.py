@@ -78,7 +78,7 @@ def qos_class(pod: Any) -> QosClass:
     """``status.qosClass`` when the API set it, else computed from ``spec``."""
     reported = fields.text(fields.path(pod, "status", "qosClass"))
     if reported in QOS_CLASSES:
-        return reported  # type: ignore[return-value]
+        return reported
     return qos_class_from_spec(fields.path(pod, "spec"))
 
 

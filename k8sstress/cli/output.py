@@ -14,8 +14,8 @@ from rich.table import Table
 
 __all__ = ["console", "err", "info", "warn", "error", "artifact", "print_json", "print_table", "progress", "Table"]
 
-console = Console(file=sys.stdout, highlight=False, soft_wrap=True)
-err = Console(file=sys.stderr, highlight=False, soft_wrap=True)
+console = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def info(msg: str) -> None:
