@@ -3,6 +3,13 @@
 The public API is re-exported here; everything else is internal.
 """
 
+from k8sstress.classify import (
+    classify_dump,
+    classify_launch_without_pod,
+    classify_orphaned,
+    classify_pod,
+    parse_scheduling_message,
+)
 from k8sstress.errors import (
     BuildError,
     ClusterError,
@@ -35,4 +42,9 @@ __all__ = [
     "LaunchRecord",
     "StopRecord",
     "StateReport",
+    "classify_pod",
+    "classify_launch_without_pod",
+    "classify_orphaned",
+    "classify_dump",
+    "parse_scheduling_message",
 ]

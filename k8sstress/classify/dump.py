@@ -123,6 +123,13 @@ def _stub(ev: events_mod.EventView) -> RawObject:
 def classify_dump(pods: Iterable[RawObject], events: Iterable[RawObject] = ()) -> DumpVerdicts:
     """A verdict for every pod in the dump, plus what only the events show."""
     evs = events_mod.views(events)
+    by_name: dict[tuple[str, str], list[events_mod.EventView]] = defaultdict(list)
+    for ev in evs:
+        by_name[(ev.kind, ev.name)].append(ev)
+
+    def regarding(kind: str, namespace: str, name: str, uid: str) -> list[events_mod.EventView]:
+        return events_mod.about(by_name.get((kind, name), ()), kind=kind, namespace=namespace, name=name, uid=uid)
+
     verdicts: list[Verdict] = []
     pod_uids: set[str] = set()
     pod_names: set[tuple[str, str]] = set()
@@ -133,12 +140,12 @@ def classify_dump(pods: Iterable[RawObject], events: Iterable[RawObject] = ()) -
         pod_names.add((ns, name))
         if uid:
             pod_uids.add(uid)
-        pod_events = events_mod.about(evs, kind="Pod", namespace=ns, name=name, uid=uid)
+        pod_events = regarding("Pod", ns, name, uid)
         owner_events: list[events_mod.EventView] = []
         for ref in fields.dicts(meta.get("ownerReferences")):
             owners_with_pods.add(_owner_key(ns, ref))
-            owner_events += events_mod.about(evs, kind=fields.text(ref.get("kind")), namespace=ns,
-                                             name=fields.text(ref.get("name")), uid=fields.text(ref.get("uid")))
+            owner_events += regarding(fields.text(ref.get("kind")), ns, fields.text(ref.get("name")),
+                                      fields.text(ref.get("uid")))
         verdicts.append(classify_pod(pod, pod_events, owner_events=owner_events))
 
     # Pods only the events remember.

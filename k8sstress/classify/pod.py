@@ -287,8 +287,9 @@ def _pending(pod: Any, status: Mapping[str, Any], containers: Sequence[Mapping[s
         raw = sched_reason
     if not raw:
         raw = _unusual_waiting(containers) or ""
-    if not raw and raw_phase is not None and raw_phase not in ("", "Pending"):
-        raw = f"phase {raw_phase!r}"
+    if raw_phase is not None and raw_phase not in ("", "Pending"):
+        detail["phase"] = raw_phase if isinstance(raw_phase, str) else repr(raw_phase)
+        raw = raw or f"phase {detail['phase']}"
     if raw:
         detail["raw_reason"] = raw
         message = fields.text(status.get("message")) or (fields.text(cond.get("message")) if cond else "")

@@ -12,10 +12,10 @@ memory count, zero quantities are ignored, init containers count, and
 A spec read from a manifest has not been through API defaulting, so a container's
 missing request is taken from its limit first, as the apiserver would.
 
-``limits`` (a k8sstress term): ``"with"`` when any container (or the pod-level
-``spec.resources``) sets a non-zero cpu or memory limit, else ``"without"``. It
-describes the pod as admitted, so a LimitRange default makes a "without" template
-come out ``"with"``.
+``limits`` (a k8sstress term): ``"with"`` when any container (init or app, or the
+pod-level ``spec.resources``) sets a non-zero limit on any resource (cpu, memory,
+ephemeral-storage, ...), else ``"without"``. It describes the pod as admitted, so a
+LimitRange default makes a "without" template come out ``"with"``.
 """
 
 from __future__ import annotations
@@ -83,11 +83,13 @@ def qos_class(pod: Any) -> QosClass:
 
 
 def limits_of(pod: Any) -> Literal["with", "without"]:
-    """``"with"`` when any container (or the pod) sets a cpu or memory limit."""
+    """``"with"`` when any container (or the pod) sets a non-zero limit on any resource."""
     spec = fields.obj(fields.path(pod, "spec"))
     containers = fields.dicts(spec.get("initContainers")) + fields.dicts(spec.get("containers"))
     candidates = [fields.obj(spec.get("resources"))] + [fields.obj(c.get("resources")) for c in containers]
     for resources in candidates:
-        if _positive(fields.obj(resources.get("limits"))):
-            return "with"
+        for value in fields.obj(resources.get("limits")).values():
+            q = parse_quantity(value)
+            if q is not None and q > 0:
+                return "with"
     return "without"

@@ -161,11 +161,13 @@ def _summary(v: Verdict) -> str:
         if d.get("container"):
             parts.append(f"container {d['container']}")
     elif o is Outcome.OOMKILLED:
-        parts.append(f"container {d.get('container')}, exit {d.get('exit_code')}, "
-                     f"{_plural(d.get('restarts') or 0, 'restart')}")
+        parts.append(f"container {d.get('container')}")
+        parts.append(f"exit {d.get('exit_code')}")
+        parts.append(_plural(d.get("restarts") or 0, "restart"))
     elif o is Outcome.CRASHLOOPBACKOFF:
-        parts.append(f"container {d.get('container')}, {_plural(d.get('restarts') or 0, 'restart')}, "
-                     f"last exit {d.get('exit_code')} ({d.get('last_reason')})")
+        parts.append(f"container {d.get('container')}")
+        parts.append(_plural(d.get("restarts") or 0, "restart"))
+        parts.append(f"last exit {d.get('exit_code')} ({d.get('last_reason')})")
         if d.get("back_off"):
             parts.append(f"back-off {d['back_off']}")
     elif o is Outcome.EVICTED:
@@ -181,13 +183,13 @@ def _summary(v: Verdict) -> str:
     elif o is Outcome.KUBELET_REJECTED:
         parts.append(str(d.get("reason") or ""))
         if d.get("capacity") is not None:
-            parts.append(f"{d.get('resource')}: requested {d.get('requested')}, used {d.get('used')} "
+            parts.append(f"{d.get('resource')} requested {d.get('requested')}, used {d.get('used')} "
                          f"of {d.get('capacity')}")
     elif o is Outcome.IMAGE_PULL_FAILED:
         parts.append(f"{d.get('reason')}: {d.get('image')}")
     elif o is Outcome.ADMISSION_REJECTED:
         if d.get("owner_kind"):
-            parts.append(f"{d['owner_kind']} has no pod; {_plural(d.get('refusals') or 1, 'refusal')}:")
+            parts.append(f"{d['owner_kind']} has no pod ({_plural(d.get('refusals') or 1, 'refusal')})")
         if d.get("quota"):
             limited = ", ".join(f"{k}={val}" for k, val in (d.get("limited") or {}).items())
             parts.append(f"quota {d['quota']}" + (f" (limited {limited})" if limited else ""))
@@ -199,14 +201,14 @@ def _summary(v: Verdict) -> str:
         if d.get("stop_latency_s") is not None:
             parts.append(f"stop took {d['stop_latency_s']:.1f}s")
     if d.get("deleted"):
-        parts.append("(deleted)")
+        parts.append("deleted")
     if d.get("from_events"):
-        parts.append("(gone; from events)")
+        parts.append("gone, from events")
     if d.get("raw_reason"):
         parts.append(f"raw: {d['raw_reason']}")
     if d.get("simulated"):
         parts.append("[simulated]")
-    return " ".join(p for p in parts if p)
+    return ", ".join(p for p in parts if p)
 
 
 def _outcome_cell(outcome: Outcome) -> str:
@@ -218,7 +220,7 @@ def _outcome_cell(outcome: Outcome) -> str:
 
 
 def _print_table(verdicts: list[Verdict]) -> None:
-    table = output.Table(title=f"{_plural(len(verdicts), 'pod')} classified", title_justify="left")
+    table = output.Table(title=f"{len(verdicts)} classified", title_justify="left")
     for column in ("NAMESPACE", "NAME", "OUTCOME", "QOS", "DETAIL"):
         table.add_column(column, overflow="fold")
     for v in verdicts:
