@@ -87,6 +87,9 @@ for phase, meaning in _PHASES.items():
         _m(f"{phase}_{q}_s", "s", "lower",
            f"{meaning}: {q}; unreached count as infinite, so null when the quantile is unreached", "latency")
     _m(f"{phase}_unreached", "count", "lower", f"{meaning}: never reached within the run", "latency")
+_m("pending_median_s", "s", "lower", "median time pods stayed Pending (Kaplan–Meier: still-pending pods are censored, not dropped)", "latency")
+_m("pending_p90_s", "s", "lower", "time by which 90% of pods had left Pending (Kaplan–Meier); null when fewer ever did", "latency")
+_m("pending_censored", "count", "lower", "pods never scheduled while watched (censored in the Pending-time curve)", "latency")
 _m("stops", "count", None, "stop requests sent", "stop")
 _m("stops_accepted", "count", None, "stop requests the runner confirmed", "stop")
 _m("stop_error_rate", "ratio", "lower", "stop requests not confirmed (error, rejected, not-found, unanswered) / stops", "stop")

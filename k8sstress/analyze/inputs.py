@@ -75,6 +75,9 @@ class RunInput:
     prometheus: Sequence[PromSeries] | None = None
     """None: no Prometheus in this run. Empty: there was one and it returned nothing."""
     prometheus_note: str | None = None
+    pending_survival: Mapping[str, Any] | None = None
+    """The Kaplan–Meier Pending-time curve (``k8sstress.observe.pending_survival(...).as_json()``):
+    ``median``, ``subjects``, ``events``, ``censored``, ``points`` [{t, survival, at_risk, events, censored}]."""
     partial: bool = False
     notes: Sequence[str] = ()
     ended_at: float | None = None

@@ -50,6 +50,7 @@ class LaunchOutcome:
     def as_json(self) -> dict[str, Any]:
         return {
             "launch_id": self.launch_id,
+            "namespace": self.pods[-1].namespace if self.pods else self.launch.namespace,
             "mode": self.launch.mode,
             "limits": self.launch.limits,
             "template": self.launch.template,

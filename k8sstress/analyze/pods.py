@@ -96,7 +96,8 @@ def parse_entry(kind: str, what: str) -> tuple[str, str, str]:
 
     ``condition``: ``PodScheduled=False/Unschedulable`` -> (PodScheduled, False, Unschedulable);
     ``container``: ``app:terminated/OOMKilled`` -> (app, terminated, OOMKilled);
-    anything else: (what, "", "").
+    ``phase``: ``Failed/Evicted`` -> (Failed, "", Evicted);
+    anything else (``deleted``: requested / gone / vanished): (what, "", "").
     """
     if kind == "condition":
         name, _, rest = what.partition("=")
@@ -108,6 +109,9 @@ def parse_entry(kind: str, what: str) -> tuple[str, str, str]:
             name, rest = "", what
         state, _, reason = rest.partition("/")
         return name, state, reason
+    if kind == "phase":
+        phase, _, reason = what.partition("/")
+        return phase, "", reason
     return what, "", ""
 
 
@@ -222,6 +226,8 @@ def pod_facts(history: PodHistory, verdict: Verdict) -> PodFacts:
                                                       Outcome.PENDING.value):
                 f.running = t if f.running is None else f.running
                 push(t, Outcome.RUNNING.value)
+        elif e.kind == "deleted" and name == "requested":
+            f.terminating = True
         elif e.kind == "deleted":
             f.gone = t if f.gone is None else min(f.gone, t)
             push(t, final if verdict.outcome not in LIVE_OUTCOMES else Outcome.DELETED.value)

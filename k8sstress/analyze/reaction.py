@@ -6,6 +6,7 @@ All functions are pure; times are epoch seconds on the harness's clock.
 
 from __future__ import annotations
 
+import bisect
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -45,14 +46,22 @@ def _r(x: float | None, nd: int = 4) -> float | None:
 def launch_api(launches: Sequence[LaunchRecord]) -> dict[str, Any]:
     """Launch API latency over answered launches, and how many were never answered."""
     answered = [lr.latency_s for lr in launches if lr.latency_s is not None]
-    stats = quantiles((x for x in answered if x is not None))
+    stats = quantiles(x for x in answered if x is not None)
     stats["unanswered"] = sum(1 for lr in launches if lr.answered_at is None)
     stats["unreached"] = 0
     return stats
 
 
-def launch_series(launches: Sequence[LaunchRecord], b: Buckets) -> dict[str, list[Any]]:
-    """Per time bucket: launches sent/accepted/rejected/errored/429, rate, API latency, lateness."""
+def _trailing_rate(times: Sequence[float], ends: Sequence[float], window: float) -> list[float]:
+    ts = sorted(times)
+    return [round((bisect.bisect_right(ts, e) - bisect.bisect_right(ts, e - window)) / window, 4) for e in ends]
+
+
+def launch_series(launches: Sequence[LaunchRecord], b: Buckets, window: float | None = None) -> dict[str, list[Any]]:
+    """Per time bucket: launches sent/accepted/rejected/errored/429, rate, API latency, lateness.
+
+    ``rate_per_s``/``offered_per_s`` are per bucket; ``sent_rate_per_s``/``offered_rate_per_s``
+    average over the trailing ``window`` seconds (smoother when buckets are short)."""
     n = b.count
     sent = [0] * n
     scheduled = [0] * n
@@ -78,8 +87,13 @@ def launch_series(launches: Sequence[LaunchRecord], b: Buckets) -> dict[str, lis
             throttled[j] += 1
         if lr.latency_s is not None:
             lat[i].append(lr.latency_s)
+    w = window or b.width
+    ends = b.ends()
     return {
         "t": b.starts(),
+        "window_s": w,
+        "sent_rate_per_s": _trailing_rate([lr.sent_at for lr in launches], ends, w),
+        "offered_rate_per_s": _trailing_rate([lr.scheduled_at for lr in launches], ends, w),
         "sent": sent,
         "accepted": accepted,
         "rejected": rejected,
@@ -205,6 +219,7 @@ _TRUTH: Mapping[str, frozenset[str]] = {
     Outcome.DELETED.value: frozenset({"Failed"}),
 }
 _FAILED = frozenset({"Failed"})
+_LIVE_FAILURES = frozenset({Outcome.OOMKILLED.value, Outcome.CRASHLOOPBACKOFF.value, Outcome.IMAGE_PULL_FAILED.value})
 
 
 @dataclass
@@ -227,6 +242,7 @@ class Drift:
     final_mismatch: list[dict[str, Any]] = field(default_factory=list)
     reports: int = 0
     judged: int = 0
+    """Stretches of time judged (between reports and truth changes)."""
     launches_reported: int = 0
     unmatched_reports: int = 0
 
@@ -259,18 +275,34 @@ def _accepts(lo: LaunchOutcome, t: float) -> frozenset[str] | None:
     if name is None:
         return None
     accepted = _TRUTH.get(name, _FAILED)
+    if name in _LIVE_FAILURES:
+        current = max((p for p in lo.pods if p.created is not None and p.created <= t),
+                      key=lambda p: p.created or 0.0, default=None)
+        if current is not None and ((current.finished is not None and current.finished <= t)
+                                    or (current.gone is not None and current.gone <= t)):
+            accepted = _FAILED  # OOM-killed for good (restartPolicy Never): the run failed
     later = any(p.created is not None and p.created > t for p in lo.pods)
     if later and accepted == _FAILED:
         accepted = frozenset({"Failed", "Pending", "Running"})
     return accepted
 
 
-def _accepts_around(lo: LaunchOutcome, t: float, grace: float) -> tuple[frozenset[str] | None, str | None]:
-    """Every state the runner may truthfully report at ``t`` (the truth of any moment within
-    ``grace`` of ``t``), and the truth at ``t`` itself."""
+def _changes(lo: LaunchOutcome) -> list[float]:
+    """Every moment the truth about a launch may change."""
+    out = [p.created for p in lo.pods if p.created is not None]
+    out += [at for p in lo.pods for at, _ in p.states]
+    out += [x for p in lo.pods for x in (p.finished, p.gone) if x is not None]
+    if lo.launch.answered_at is not None:
+        out.append(lo.launch.answered_at)
+    return out
+
+
+def _accepts_around(lo: LaunchOutcome, t: float, grace: float,
+                    changes: Sequence[float]) -> frozenset[str] | None:
+    """Every state the runner may truthfully claim at ``t``: the truth of any moment within
+    ``grace`` of ``t`` (None when there is nothing to judge against)."""
     points = {t, t - grace, t + grace}
-    for p in lo.pods:
-        points.update(at for at, _ in p.states if t - grace <= at <= t + grace)
+    points.update(c for c in changes if t - grace <= c <= t + grace)
     union: set[str] = set()
     judged = False
     for x in points:
@@ -278,21 +310,23 @@ def _accepts_around(lo: LaunchOutcome, t: float, grace: float) -> tuple[frozense
         if acc is not None:
             judged = True
             union |= acc
-    return (frozenset(union) if judged else None), _truth_name(lo, t)
+    return frozenset(union) if judged else None
 
 
 def drift(outcomes: Sequence[LaunchOutcome], states: Sequence[StateReport], end: float,
           options: Options) -> Drift:
-    """Compare every runner state report with the cluster's truth at that moment.
+    """Compare what the runner claimed about every launch with the cluster's truth, over time.
 
-    A report is drift when no state the cluster showed within ``drift_grace_s`` of
-    it matches. Consecutive drifting reports form an episode, which lasts until the
-    next matching report (or the end of observation).
+    The runner's claim at ``t`` is its last report at or before ``t`` (a claim holds until
+    the next report). The claim drifts at ``t`` when no state the cluster showed within
+    ``drift_grace_s`` of ``t`` matches it: a report that lags the truth by less than the
+    grace (polling, watch delay) is not drift. Drifting stretches are the episodes.
     """
     by_launch = {lo.launch_id: lo for lo in outcomes}
     by_run = {lo.launch.run_id: lo for lo in outcomes if lo.launch.run_id}
     reports: dict[str, list[StateReport]] = {}
     result = Drift(reports=len(states))
+    grace = options.drift_grace_s
     for s in states:
         lo = by_launch.get(s.launch_id) if s.launch_id else None
         lo = lo or by_run.get(s.run_id)
@@ -304,22 +338,37 @@ def drift(outcomes: Sequence[LaunchOutcome], states: Sequence[StateReport], end:
     for launch_id, items in reports.items():
         lo = by_launch[launch_id]
         items.sort(key=lambda s: s.reported_at)
+        changes = sorted(set(_changes(lo)))
+        cuts = {s.reported_at for s in items}
+        for c in changes:
+            cuts.update((c - grace, c + grace))
+        first = items[0].reported_at
+        bounds = sorted(x for x in cuts | {end} if first <= x <= end)
         episode: DriftEpisode | None = None
-        for s in items:
-            acc, truth = _accepts_around(lo, s.reported_at, options.drift_grace_s)
-            if acc is None:
+        k = 0
+        for a, b in zip(bounds, bounds[1:], strict=False):
+            if b <= a:
                 continue
-            result.judged += 1
-            if s.state in acc:
-                if episode is not None:
-                    episode.end = s.reported_at
-                    result.episodes.append(episode)
-                    episode = None
-            elif episode is None:
-                episode = DriftEpisode(launch_id, s.reported_at, s.reported_at, s.state, truth or "?")
+            while k + 1 < len(items) and items[k + 1].reported_at <= a:
+                k += 1
+            claim = items[k].state
+            mid = (a + b) / 2.0
+            acc = _accepts_around(lo, mid, grace, changes)
+            if acc is not None:
+                result.judged += 1
+            bad = acc is not None and claim not in acc
+            if bad:
+                if episode is not None and episode.reported == claim and abs(episode.end - a) < 1e-9:
+                    episode.end = b
+                else:
+                    if episode is not None:
+                        result.episodes.append(episode)
+                    episode = DriftEpisode(launch_id, a, b, claim, _truth_name(lo, mid) or "?")
+            elif episode is not None:
+                result.episodes.append(episode)
+                episode = None
         if episode is not None:
-            episode.end = max(end, episode.start)
-            episode.open = True
+            episode.open = episode.end >= end
             result.episodes.append(episode)
         last = items[-1]
         acc_end = _accepts(lo, end)

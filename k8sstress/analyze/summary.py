@@ -16,7 +16,7 @@ from k8sstress.analyze.outcomes import LaunchOutcome, launch_outcomes
 from k8sstress.analyze.pods import PodFacts, pod_facts
 from k8sstress.analyze.slo import SloReport, evaluate_slos, slo_bounds
 from k8sstress.analyze.stats import Buckets, quantile
-from k8sstress.records import OUTCOMES, Outcome, PodHistory, Verdict
+from k8sstress.records import OUTCOMES, PodHistory, Verdict
 
 __all__ = ["Summary", "analyze", "Analysis", "analyze_full", "SCHEMA_VERSION"]
 
@@ -54,6 +54,8 @@ class Summary(BaseModel):
     """Time series for the plots; ``t`` is seconds into the run (bucket starts)."""
     examples: dict[str, list[dict[str, Any]]] = Field(default_factory=dict)
     """Per outcome: up to 20 launches with that outcome (launch id, pods, detail)."""
+    by_outcome: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    """Per outcome seen (launch or pod level): who, where, why, and what the runner said about them."""
 
     @property
     def slo_failed(self) -> bool:
@@ -198,9 +200,107 @@ def _samples(run: RunInput) -> dict[str, Any]:
     return out
 
 
+def _survival(curve: Mapping[str, Any] | None, max_points: int = 400) -> dict[str, Any]:
+    """The Pending-time curve, thinned for summary.json, with its median and 90th percentile."""
+    if not curve:
+        return {"median": None, "p90": None, "censored": None, "subjects": 0, "events": 0, "points": []}
+    points = [p for p in curve.get("points") or [] if isinstance(p, Mapping)]
+    p90 = next((float(p["t"]) for p in points if float(p.get("survival", 1.0)) <= 0.1 and p.get("events")), None)
+    if len(points) > max_points:
+        step = len(points) / max_points
+        keep = {int(i * step) for i in range(max_points)} | {len(points) - 1}
+        points = [p for i, p in enumerate(points) if i in keep]
+    median = curve.get("median")
+    return {"median": round(float(median), 4) if median is not None else None,
+            "p90": round(p90, 4) if p90 is not None else None,
+            "censored": curve.get("censored"), "subjects": curve.get("subjects", 0), "events": curve.get("events", 0),
+            "points": [{"t": round(float(p["t"]), 4), "survival": round(float(p["survival"]), 5),
+                        "censored": int(p.get("censored") or 0)} for p in points]}
+
+
+def _window(b: Buckets) -> float:
+    """The trailing window rates are measured over: a bucket, at least 10 s where the run allows."""
+    return max(b.width, min(10.0, (b.end - b.start) / 10.0 or 1.0))
+
+
+def _peak_rate(times: Sequence[float], window: float) -> float | None:
+    """The most launches sent in any ``window`` seconds, per second."""
+    ts = sorted(times)
+    if not ts:
+        return None
+    best, lo = 0, 0
+    for hi, t in enumerate(ts):
+        while ts[lo] < t - window:
+            lo += 1
+        best = max(best, hi - lo + 1)
+    return round(best / window, 4)
+
+
 def _q(stats: Mapping[str, Any], key: str) -> Number:
     v = stats.get(key)
     return round(v, 6) if isinstance(v, float) else v
+
+
+_REASON_KEYS = ("reasons", "reason", "by", "resource", "refused_by", "http_status", "prior_outcome", "container",
+                "exit_code", "last_reason", "launch_status", "terminating")
+
+
+def _reasons(detail: Mapping[str, Any], into: Counter[str]) -> None:
+    for key in _REASON_KEYS:
+        v = detail.get(key)
+        if v in (None, "", [], {}):
+            continue
+        for item in (v if isinstance(v, list) else [v]):
+            into[f"{key}={item}"] += 1
+
+
+def _by_outcome(outcomes: Sequence[LaunchOutcome], facts: Sequence[PodFacts], states: Sequence[Any],
+                drifted: set[str], start: float) -> dict[str, dict[str, Any]]:
+    last_state: dict[str, str] = {}
+    by_run = {lo.launch.run_id: lo.launch_id for lo in outcomes if lo.launch.run_id}
+    for s in sorted(states, key=lambda x: x.reported_at):
+        lid = s.launch_id or by_run.get(s.run_id)
+        if lid:
+            last_state[lid] = s.state
+    out: dict[str, dict[str, Any]] = {}
+
+    def entry(name: str) -> dict[str, Any]:
+        return out.setdefault(name, {"launches": 0, "pods": 0, "modes": Counter(), "limits": Counter(),
+                                     "qos": Counter(), "reasons": Counter(), "nodes": Counter(),
+                                     "runner_last_state": Counter(), "retried": 0, "drifted": 0,
+                                     "simulated": 0, "first_at_s": None, "launch_ids": []})
+
+    for lo in outcomes:
+        e = entry(lo.outcome.value)
+        e["launches"] += 1
+        e["modes"][lo.launch.mode] += 1
+        e["limits"][lo.launch.limits] += 1
+        e["runner_last_state"][last_state.get(lo.launch_id, "(no report)")] += 1
+        e["retried"] += int(len(lo.pods) > 1)
+        e["drifted"] += int(lo.launch_id in drifted)
+        e["simulated"] += int(bool(lo.detail.get("simulated")))
+        _reasons(lo.detail, e["reasons"])
+        if len(e["launch_ids"]) < 10:
+            e["launch_ids"].append(lo.launch_id)
+        if lo.outcome_at is not None:
+            at = round(lo.outcome_at - start, 3)
+            e["first_at_s"] = at if e["first_at_s"] is None else min(e["first_at_s"], at)
+    for f in facts:
+        names = {f.outcome.value} | {s for _, s in f.states if s in ("Unschedulable", "OOMKilled", "Evicted")}
+        for name in names:
+            e = entry(name)
+            e["pods"] += 1
+            e["qos"][str(f.verdict.detail.get("qos_class") or "unknown")] += 1
+            if f.node:
+                e["nodes"][f.node] += 1
+            if name != f.outcome.value or not e["launches"]:
+                _reasons(f.verdict.detail, e["reasons"])
+            at = next((t for t, s in f.states if s == name), None)
+            if at is not None:
+                e["first_at_s"] = round(at - start, 3) if e["first_at_s"] is None else min(e["first_at_s"],
+                                                                                          round(at - start, 3))
+    return {k: {kk: (dict(vv.most_common()) if isinstance(vv, Counter) else vv) for kk, vv in v.items()}
+            for k, v in sorted(out.items(), key=lambda kv: OUTCOMES.index(kv[0]))}
 
 
 def _examples(outcomes: Sequence[LaunchOutcome], limit: int = 20) -> dict[str, list[dict[str, Any]]]:
@@ -260,6 +360,11 @@ def _first_slo_break(spec: Mapping[str, Any], outcomes: Sequence[LaunchOutcome],
     return metric, t
 
 
+def _s(x: Any) -> str:
+    """Seconds for people: 3 significant digits; unreached quantiles read as such."""
+    return "unreached" if x is None else f"{float(x):.3g} s"
+
+
 class _Evidence:
     """Builds the evidence text for a failed SLO from what the analysis found."""
 
@@ -284,17 +389,18 @@ class _Evidence:
                 for k in ("reasons", "reason", "message", "by", "resource", "container", "prior_outcome",
                           "since_stop_s", "run_id", "http_status"):
                     if d.get(k) not in (None, "", [], {}):
-                        bits.append(f"{k}={d[k]}")
+                        text = str(d[k])
+                        bits.append(f"{k}={text if len(text) <= 140 else text[:140] + '...'}")
                 lines.append("  - " + ", ".join(str(b) for b in bits))
             if len(items) > 10:
                 lines.append(f"  ... and {len(items) - 10} more (summary.json examples)")
             return "\n".join(lines)
         if metric.startswith("launch_api_"):
             st = s.latency.get("launch_api", {})
-            text = (f"launch API latency over {st.get('count')} answered launches: p50 {st.get('p50')}, "
-                    f"p95 {st.get('p95')}, p99 {st.get('p99')}, max {st.get('max')} s.")
+            text = (f"launch API latency over {st.get('count')} answered launches: p50 {_s(st.get('p50'))}, "
+                    f"p95 {_s(st.get('p95'))}, p99 {_s(st.get('p99'))}, max {_s(st.get('max'))}.")
             if self.slowest:
-                text += "\nslowest: " + ", ".join(f"{lid} {lat:.3f}s" for lid, lat in self.slowest[:5])
+                text += "\nslowest: " + ", ".join(f"{lid} {lat:.3f} s" for lid, lat in self.slowest[:5])
             knee = s.breaking_point.get("latency_knee")
             if knee:
                 text += f"\nlatency knee at {knee['at_s']} s into the run, offered {knee['rate_per_s']}/s."
@@ -312,7 +418,7 @@ class _Evidence:
         if metric.startswith("drift"):
             eps = sorted(self.drift.episodes, key=lambda e: -e.duration_s)
             lines = [f"{len(self.drift.launches)} launches drifted in {len(eps)} episodes "
-                     f"({self.drift.judged} of {self.drift.reports} reports judged)."]
+                     f"({self.drift.reports} state reports from the runner)."]
             for e in eps[:5]:
                 lines.append(f"  - {e.launch_id}: runner said {e.reported} while the cluster showed {e.truth} "
                              f"for {e.duration_s:.1f} s{' (still at the end)' if e.open else ''}")
@@ -331,7 +437,8 @@ class _Evidence:
             if metric.startswith(phase):
                 st = s.latency.get(phase, {})
                 return (f"{phase}: {st.get('count')} reached, {st.get('unreached')} unreached; "
-                        f"p50 {st.get('p50')}, p95 {st.get('p95')}, p99 {st.get('p99')}, max {st.get('max')} s.")
+                        f"p50 {_s(st.get('p50'))}, p95 {_s(st.get('p95'))}, p99 {_s(st.get('p99'))}, "
+                        f"max {_s(st.get('max'))}.")
         if metric.startswith("pods_") or metric == "kills":
             kills = s.matrix.get("kill_order", [])
             lines = [f"{metric} = {s.metrics.get(metric)}; pod outcomes: {s.pod_outcomes}."]
@@ -365,7 +472,7 @@ def analyze_full(run: RunInput, options: Options | None = None) -> Analysis:
     b = Buckets.over(start, end, options.buckets)
 
     api = reaction.launch_api(run.launches)
-    lseries = reaction.launch_series(run.launches, b)
+    lseries = reaction.launch_series(run.launches, b, _window(b))
     to_pod = reaction.launch_to_pod(outcomes)
     phases = reaction.pod_phase_latency(facts)
     stop_gone = reaction.stop_to_gone(outcomes)
@@ -387,7 +494,6 @@ def analyze_full(run: RunInput, options: Options | None = None) -> Analysis:
     stops_ok = sum(1 for s in run.stops if s.status == "accepted")
     late = sorted(lr.lateness_s for lr in run.launches)
     duration = max(0.0, end - start)
-    sent = lseries["sent"]
     ever = {state: sum(1 for f in facts if any(s == state for _, s in f.states))
             for state in ("Unschedulable", "Evicted", "OOMKilled", "Preempted")}
 
@@ -401,7 +507,7 @@ def analyze_full(run: RunInput, options: Options | None = None) -> Analysis:
         "launch_error_rate": round(refused / n, 6) if n else None,
         "launch_success_rate": round(good / n, 6) if n else None,
         "launch_rate_mean_per_s": round(n / duration, 4) if duration > 0 else None,
-        "launch_rate_peak_per_s": round(max(sent) / b.width, 4) if sent and n else None,
+        "launch_rate_peak_per_s": _peak_rate([lr.sent_at for lr in run.launches], _window(b)),
         "lateness_p99_s": _q({"v": quantile(late, 0.99)}, "v"),
         "launch_api_p50_s": _q(api, "p50"),
         "launch_api_p95_s": _q(api, "p95"),
@@ -460,6 +566,8 @@ def analyze_full(run: RunInput, options: Options | None = None) -> Analysis:
         "node_pressure_s": ns["pressure_node_s"],
         "nodes_not_ready_max": ns["nodes_not_ready_max"],
     })
+    km = _survival(run.pending_survival)
+    m.update({"pending_median_s": km["median"], "pending_p90_s": km["p90"], "pending_censored": km["censored"]})
     for key in ("runner_memory_max_bytes", "runner_cpu_max_cores", "apiserver_request_p99_max_s",
                 "apiserver_429_total"):
         m[key] = prom_metrics.get(key)
@@ -513,9 +621,11 @@ def analyze_full(run: RunInput, options: Options | None = None) -> Analysis:
             "launches": lseries,
             "outcomes": _outcome_series(outcomes, facts, b),
             "drift": {"t": b.starts(), "launches": reaction.drift_series(dr, b)},
+            "pending_survival": km,
             "nodes": {k: v for k, v in node.items() if k != "summary"},
         },
         examples=_examples(outcomes),
+        by_outcome=_by_outcome(outcomes, facts, run.states, set(dr.launches), start),
     )
     if run.prometheus is None:
         summary.notes.append("no Prometheus in this run: runner and apiserver metrics are not in this report")

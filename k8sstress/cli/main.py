@@ -23,6 +23,8 @@ COMMAND_MODULES = (
     "runner",
     "bench",
 )
+# Command names a module registers when they differ from the module's name.
+_MODULE_OF = {"runbook": "report", "compare": "report"}
 
 DESCRIPTION = """\
 k8sstress floods a Kubernetes job runner with Batch and Online launches (with and
@@ -39,7 +41,17 @@ Exit codes: 0 ok, 1 usage or input error, 2 timed out, 3 an SLO failed,
 """
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _wanted(argv: Sequence[str]) -> tuple[str, ...]:
+    """Only the command module that ``argv`` names (imports stay cheap); all for help."""
+    for arg in argv:
+        if arg.startswith("-"):
+            continue
+        module = _MODULE_OF.get(arg, arg)
+        return (module,) if module in COMMAND_MODULES else COMMAND_MODULES
+    return COMMAND_MODULES
+
+
+def build_parser(modules: Sequence[str] = COMMAND_MODULES) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="k8sstress",
         description=DESCRIPTION,
@@ -47,7 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug details to stderr")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
+    for name in modules:
         try:
             module = importlib.import_module(f"k8sstress.cli.commands.{name}")
         except ModuleNotFoundError as exc:
@@ -59,7 +71,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(_wanted(argv))
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.WARNING,

@@ -55,7 +55,19 @@ __all__ = [
     "scenario_dirs",
     "resolve_scenario_path",
     "OUR_STATES",
+    "SETUP_KINDS",
 ]
+
+SETUP_KINDS: dict[str, tuple[str, str, bool]] = {
+    "ResourceQuota": ("v1", "resourcequotas", True),
+    "LimitRange": ("v1", "limitranges", True),
+    "ConfigMap": ("v1", "configmaps", True),
+    "Secret": ("v1", "secrets", True),
+    "ServiceAccount": ("v1", "serviceaccounts", True),
+    "PodDisruptionBudget": ("policy/v1", "poddisruptionbudgets", True),
+    "PriorityClass": ("scheduling.k8s.io/v1", "priorityclasses", False),
+}
+"""Kinds a scenario may create in ``setup.objects``: kind -> (apiVersion, plural, namespaced)."""
 
 OUR_STATES = ("Pending", "Running", "Succeeded", "Failed", "Stopped", "Unknown")
 """The runner states a target reports (after mapping a runner's own names)."""
@@ -193,6 +205,8 @@ class NodeSpec(_Model):
     pods: int = Field(default=110, ge=1, le=10000)
     eviction_hard_memory: str = "100Mi"
     labels: dict[str, str] = Field(default_factory=dict)
+    annotations: dict[str, str] = Field(default_factory=dict,
+                                        description="node annotations, e.g. k8sstress.io/eviction-interval-seconds")
 
     @field_validator("cpu", "memory", "eviction_hard_memory", mode="before")
     @classmethod
@@ -208,7 +222,8 @@ class Setup(_Model):
     nodes: list[NodeSpec] = Field(default_factory=list)
     pin: bool = Field(default=True, description="pin the run's pods to its dedicated nodes")
     pressure: Literal["auto", "on", "off"] = "auto"
-    """Start the sim pressure model: ``auto`` when a mix entry sets memory or cpu usage."""
+    """Start the sim pressure model (the kubelet stand-in: usage, OOM kills, eviction, batch
+    completion): ``auto`` starts it on sim clusters."""
 
     @field_validator("objects")
     @classmethod
@@ -218,6 +233,9 @@ class Setup(_Model):
                 raise ValueError(f"object {i} needs 'apiVersion' and 'kind'")
             if not (obj.get("metadata") or {}).get("name"):
                 raise ValueError(f"object {i} ({obj.get('kind')}) needs metadata.name")
+            if obj["kind"] not in SETUP_KINDS:
+                raise ValueError(f"object {i}: kind {obj['kind']!r} is not supported here; "
+                                 f"use one of: {', '.join(SETUP_KINDS)}")
         return v
 
 
@@ -306,10 +324,9 @@ class Scenario(_Model):
         """The profile's shape with every duration scaled."""
         return self.profile.shape().scaled(time_scale or self.time_scale)
 
-    def needs_pressure(self) -> bool:
-        if self.setup.pressure != "auto":
-            return self.setup.pressure == "on"
-        return any(m.params.memory_usage or m.params.cpu_busy for m in self.mix)
+    def wants_pressure(self, sim: bool) -> bool:
+        """Whether to start the sim pressure model on this cluster (never on a real one)."""
+        return sim and self.setup.pressure != "off"
 
     def error_at(self, loc: tuple[Any, ...], message: str, hint: str | None = None) -> ConfigError:
         """A :class:`ConfigError` pointing at ``loc`` in this scenario's file (for other layers)."""

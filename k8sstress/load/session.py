@@ -132,7 +132,7 @@ class LoadSession:
         self.scenario = scenario
         self.launcher = launcher
         self.recorder = recorder
-        self.run = run
+        self.run_name = run
         self.token = token
         self.namespace = namespace
         self.time_scale = time_scale or scenario.time_scale
@@ -162,12 +162,12 @@ class LoadSession:
         for arrival in self.shape.arrivals(self.scenario.load.arrivals, self.scenario.load.seed):
             entry = mix.next()
             launch_id = f"{self.token}-{arrival.index:06d}"
-            pod = render_launch_pod(entry.template_obj, launch_id=launch_id, mode=entry.mode, run=self.run,
+            pod = render_launch_pod(entry.template_obj, launch_id=launch_id, mode=entry.mode, run=self.run_name,
                                     namespace=self.namespace, params=params[entry.label],
                                     overrides=entry.pod_overrides, pin_pool=self.pin_pool)
             req = LaunchRequest(launch_id=launch_id, mode=entry.mode, limits=entry.limits,  # type: ignore[arg-type]
                                 template=entry.template, mix=entry.label, manifest=pod, namespace=self.namespace,
-                                run=self.run, params={k: v for k, v in params[entry.label].items() if v is not None})
+                                run=self.run_name, params={k: v for k, v in params[entry.label].items() if v is not None})
             yield Planned(arrival, entry, launch_id, req)
 
     def stop_delay(self, entry: MixEntry) -> float | None:

@@ -19,9 +19,10 @@ No terminal output and no process exits here; the CLI prints.
 """
 
 from k8sstress.observe.latency import PHASES, PhaseLatency, pod_latencies, pod_latency
+from k8sstress.observe.raw import parse_time, trim_event, trim_pod
 from k8sstress.observe.recording import read_events, replay, resume_point
 from k8sstress.observe.survival import SurvivalCurve, SurvivalPoint, kaplan_meier, pending_survival
-from k8sstress.observe.timelines import Timelines, trim_event, trim_pod, verdicts
+from k8sstress.observe.timelines import Timelines, verdicts
 from k8sstress.observe.watching import (
     DEFAULT_RESOURCES,
     RESOURCES,
@@ -46,6 +47,7 @@ __all__ = [
     "verdicts",
     "trim_pod",
     "trim_event",
+    "parse_time",
     "replay",
     "read_events",
     "resume_point",

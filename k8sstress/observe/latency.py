@@ -24,7 +24,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from k8sstress.observe.timelines import parse_time
+from k8sstress.observe.raw import parse_time
 from k8sstress.records import PodHistory
 
 __all__ = ["PHASES", "PhaseLatency", "reached_at", "pod_latencies", "pod_latency", "percentile"]

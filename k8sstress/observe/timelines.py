@@ -3,40 +3,54 @@
 :class:`Timelines` takes :class:`~k8sstress.records.ObservedEvent` s (live from the
 watchers or replayed from ``observer.jsonl``) one at a time and keeps, for every pod:
 
-*   its last state, **trimmed** to what classification and analysis read (status,
-    the launch/mode/limits labels, the simulated markers, owner, container
-    resources; no managedFields, volumes or IPs);
-*   the events about it (trimmed the same way; an Event object updated in place,
-    e.g. its ``count`` going up, replaces its earlier version);
+*   its last state, trimmed to what classification and analysis read
+    (:func:`~k8sstress.observe.raw.trim_pod`);
+*   the events about it, trimmed the same way; an Event object updated in place
+    (its ``count`` going up) replaces its earlier version;
 *   a timeline: every phase, condition and container-state change, with the
-    Kubernetes timestamp of the change (``at``, 1 s resolution, None when the API
-    gives none) and the local time it was observed (``seen``), plus its creation,
-    the deletion request and the deletion itself.
+    Kubernetes timestamp of the change (``at``, whole seconds, None when the API
+    gives none) and the local time it was observed (``seen``), plus its creation
+    (``at`` = creationTimestamp), the deletion request (``at`` = when it was asked
+    for) and the deletion itself (``gone``, or ``vanished`` when only a relist
+    noticed it).
 
 It also keeps the pods' owners (Jobs, ReplicaSets) with their events — a refused
-create (``FailedCreate``) exists only there — and the nodes' last state.
+create (``FailedCreate``) exists only there — and the nodes' last state and events.
 
-Memory: the goal is <= 2 KiB per tracked pod at 100,000 pods. A pod is one
-``__slots__`` object; its state and events are compact JSON bytes; its timeline is
-packed binary (20 bytes an entry) whose kind/what strings live once in a shared
-table. :class:`~k8sstress.records.PodHistory` objects are built on demand.
+Memory (goal: <= 2 KiB per tracked pod at 100,000 pods): a pod is one ``__slots__``
+object. The pods changed lately stay "hot" (parsed dicts, in a bounded cache);
+when one goes quiet its state and events are packed with
+:class:`~k8sstress.observe.packing.Codec` (~200 bytes) and its timeline is 12
+bytes an entry (:class:`~k8sstress.observe.packing.TimelinePacker`). Strings that
+repeat (uids, names, namespaces) are interned. :class:`~k8sstress.records.PodHistory`
+objects are built on demand.
 
-Folding is deterministic: the same events in the same order give the same
+Classification is lazy: a pod whose state or events changed is marked dirty;
+:meth:`Timelines.classify_changed` classifies each dirty pod once (the observer calls
+it in small batches), :meth:`Timelines.classify` one pod now. Folding and
+classifying are deterministic: the same events in the same order give the same
 histories and verdicts, which is what makes a recording replayable.
 """
 
 from __future__ import annotations
 
-import json
-import math
-import struct
 import sys
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator, Mapping
-from datetime import datetime
 from typing import Any
 
 from k8sstress.classify import admission, classify_launch_without_pod, classify_pod
+from k8sstress.classify import events as events_mod
+from k8sstress.observe.packing import Codec, TimelinePacker
+from k8sstress.observe.raw import (
+    controller_of,
+    deletion_requested,
+    event_target,
+    parse_time,
+    trim_event,
+    trim_meta,
+    trim_pod,
+)
 from k8sstress.records import (
     LAUNCH_ID_LABEL,
     LIMITS_LABEL,
@@ -52,199 +66,21 @@ from k8sstress.records import (
     Verdict,
 )
 
-__all__ = [
-    "Timelines",
-    "verdicts",
-    "parse_time",
-    "trim_pod",
-    "trim_event",
-    "OWNER_KINDS",
-    "OWNER_RESOURCES",
-]
+__all__ = ["Timelines", "verdicts", "OWNER_KINDS", "OWNER_RESOURCES"]
 
 OWNER_KINDS: dict[str, str] = {"Job": "jobs", "ReplicaSet": "replicasets"}
 """Owner kinds tracked (kind -> plural resource)."""
 OWNER_RESOURCES: dict[str, str] = {v: k for k, v in OWNER_KINDS.items()}
 
-_ENTRY = struct.Struct("<ddI")
-"""One packed timeline entry: seen, at (NaN when none), index into the (kind, what) table."""
-_NAN = float("nan")
-_KWOK_STAGE_SUFFIX = ".stage.kwok.x-k8s.io"
 _MAX_PENDING_EVENTS = 50_000
 _MAX_NODE_EVENTS = 50
-_TIME_CACHE_MAX = 8192
-_time_cache: dict[str, float] = {}
-
-
-def parse_time(value: Any) -> float | None:
-    """An RFC 3339 timestamp (``2024-05-01T12:00:00Z``, with or without fraction) as epoch seconds."""
-    if not isinstance(value, str) or not value:
-        return None
-    cached = _time_cache.get(value)
-    if cached is not None:
-        return cached
-    try:
-        dt = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    if dt.tzinfo is None:
-        return None
-    t = dt.timestamp()
-    if len(_time_cache) >= _TIME_CACHE_MAX:
-        _time_cache.clear()
-    _time_cache[value] = t
-    return t
-
-
-# --- trimming ------------------------------------------------------------------------------
-
-
-def _kept_key(key: str) -> bool:
-    """Labels/annotations classification reads: ours and KWOK stage knobs."""
-    return key.startswith("k8sstress.io/") or key.partition("/")[0].endswith(_KWOK_STAGE_SUFFIX)
-
-
-def _kept_map(value: Any) -> dict[str, Any] | None:
-    if not isinstance(value, dict) or not value:
-        return None
-    kept = {k: v for k, v in value.items() if isinstance(k, str) and _kept_key(k)}
-    return kept or None
-
-
-def _trim_meta(meta: Mapping[str, Any], *, owners: bool = True) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key in ("name", "namespace", "uid", "creationTimestamp", "deletionTimestamp",
-                "deletionGracePeriodSeconds"):
-        v = meta.get(key)
-        if v is not None:
-            out[key] = v
-    labels = _kept_map(meta.get("labels"))
-    if labels:
-        out["labels"] = labels
-    annotations = _kept_map(meta.get("annotations"))
-    if annotations:
-        out["annotations"] = annotations
-    if owners:
-        refs = meta.get("ownerReferences")
-        if isinstance(refs, list) and refs:
-            out["ownerReferences"] = [
-                {k: r[k] for k in ("apiVersion", "kind", "name", "uid", "controller") if k in r}
-                for r in refs if isinstance(r, dict)
-            ]
-    return out
-
-
-def _trim_containers(value: Any) -> list[dict[str, Any]] | None:
-    if not isinstance(value, list) or not value:
-        return None
-    out = []
-    for c in value:
-        if isinstance(c, dict):
-            t: dict[str, Any] = {"name": c.get("name")}
-            if c.get("resources"):
-                t["resources"] = c["resources"]
-            out.append(t)
-    return out
-
-
-_STATUS_KEYS = ("phase", "reason", "message", "qosClass", "startTime", "nominatedNodeName", "resize")
-_CONDITION_KEYS = ("type", "status", "reason", "message", "lastTransitionTime")
-_CONTAINER_STATUS_KEYS = ("name", "state", "lastState", "ready", "restartCount", "started")
-
-
-def _trim_container_statuses(value: Any) -> list[dict[str, Any]] | None:
-    if not isinstance(value, list) or not value:
-        return None
-    out = []
-    for cs in value:
-        if not isinstance(cs, dict):
-            continue
-        t = {k: cs[k] for k in _CONTAINER_STATUS_KEYS if k in cs}
-        state = cs.get("state")
-        if isinstance(state, dict) and "waiting" in state and "image" in cs:
-            t["image"] = cs["image"]  # only an image-pull failure reports it
-        out.append(t)
-    return out
-
-
-def trim_pod(pod: Mapping[str, Any]) -> dict[str, Any]:
-    """The parts of a pod that classification and analysis read (see the module docstring)."""
-    meta = pod.get("metadata")
-    out: dict[str, Any] = {"metadata": _trim_meta(meta if isinstance(meta, dict) else {})}
-    spec = pod.get("spec")
-    if isinstance(spec, dict):
-        s: dict[str, Any] = {}
-        for key in ("nodeName", "restartPolicy", "priority"):
-            if spec.get(key) is not None:
-                s[key] = spec[key]
-        if spec.get("resources"):
-            s["resources"] = spec["resources"]
-        for key in ("initContainers", "containers"):
-            cs = _trim_containers(spec.get(key))
-            if cs:
-                s[key] = cs
-        out["spec"] = s
-    status = pod.get("status")
-    if isinstance(status, dict):
-        st: dict[str, Any] = {k: status[k] for k in _STATUS_KEYS if status.get(k) is not None}
-        conds = status.get("conditions")
-        if isinstance(conds, list) and conds:
-            st["conditions"] = [{k: c[k] for k in _CONDITION_KEYS if c.get(k) is not None}
-                                for c in conds if isinstance(c, dict)]
-        for key in ("initContainerStatuses", "containerStatuses"):
-            cs = _trim_container_statuses(status.get(key))
-            if cs:
-                st[key] = cs
-        out["status"] = st
-    return out
-
-
-_EVENT_KEYS = ("reason", "message", "note", "type", "count", "deprecatedCount", "series", "firstTimestamp",
-               "lastTimestamp", "eventTime", "deprecatedFirstTimestamp", "deprecatedLastTimestamp",
-               "reportingComponent", "reportingController")
-
-
-def _target(ev: Mapping[str, Any]) -> Mapping[str, Any]:
-    t = ev.get("involvedObject")
-    if not isinstance(t, dict):
-        t = ev.get("regarding")
-    return t if isinstance(t, dict) else {}
-
-
-def trim_event(ev: Mapping[str, Any]) -> dict[str, Any]:
-    """The parts of an Event (either API shape) classification reads."""
-    meta = ev.get("metadata") if isinstance(ev.get("metadata"), dict) else {}
-    m: dict[str, Any] = {k: meta[k] for k in ("name", "namespace", "uid") if meta.get(k) is not None}
-    ann = _kept_map(meta.get("annotations"))
-    for key in ("offending_containers", "offending_containers_usage", "starved_resource"):
-        v = (meta.get("annotations") or {}).get(key) if isinstance(meta.get("annotations"), dict) else None
-        if v is not None:
-            ann = {**(ann or {}), key: v}
-    if ann:
-        m["annotations"] = ann
-    out: dict[str, Any] = {"kind": "Event", "metadata": m}
-    target = _target(ev)
-    out["involvedObject" if "involvedObject" in ev else "regarding"] = {
-        k: target[k] for k in ("kind", "namespace", "name", "uid") if target.get(k) is not None}
-    for key in _EVENT_KEYS:
-        v = ev.get(key)
-        if v is not None:
-            out[key] = v
-    source = ev.get("source")
-    if isinstance(source, dict) and source.get("component"):
-        out["source"] = {"component": source["component"]}
-    return out
-
-
-def _dump(obj: Any) -> bytes:
-    return json.dumps(obj, separators=(",", ":")).encode()
-
-
-# --- compact records -----------------------------------------------------------------------
+_HOT_MAX = 2048
+_GONE = 1
+_VANISHED = 2
 
 
 class _Owner:
-    """A Job or ReplicaSet: last state (compact JSON), its events, how many pods it had."""
+    """A Job or ReplicaSet: last state (trimmed), its events, how many pods it had."""
 
     __slots__ = ("kind", "namespace", "name", "uid", "obj", "events", "pods", "gone")
 
@@ -253,8 +89,8 @@ class _Owner:
         self.namespace = namespace
         self.name = name
         self.uid: str | None = None
-        self.obj: bytes | None = None
-        self.events: list[bytes] | None = None
+        self.obj: RawObject | None = None
+        self.events: list[RawObject] = []
         self.pods = 0
         self.gone = False
 
@@ -262,64 +98,51 @@ class _Owner:
 class _Pod:
     """One tracked pod, kept small (see the module docstring)."""
 
-    __slots__ = ("namespace", "name", "uid", "pod", "events", "timeline", "state", "owner", "outcome")
+    __slots__ = ("namespace", "name", "uid", "pod", "events", "timeline", "owner", "outcome", "flags")
 
     def __init__(self, namespace: str, name: str, uid: str) -> None:
         self.namespace = namespace
         self.name = name
         self.uid = uid
-        self.pod: bytes = b"{}"
-        self.events: list[bytes] | None = None
-        """Each item: the event's uid, a NUL byte, then its trimmed JSON."""
-        self.timeline: bytes = b""
-        self.state: tuple[int, ...] = ()
-        """Codes of the current phase, conditions, container states (diffed on every change)."""
+        self.pod: bytes | None = None
+        """The packed trimmed state (None while it was never packed: see the hot cache)."""
+        self.events: bytes | None = None
+        """The packed list of trimmed events (None: none, or not packed yet)."""
+        self.timeline = b""
         self.owner: _Owner | None = None
         self.outcome: Outcome | None = None
+        self.flags = 0
 
 
-def _add_event(store: list[bytes] | None, ev: Mapping[str, Any]) -> list[bytes]:
-    meta = ev.get("metadata")
-    uid = meta.get("uid") if isinstance(meta, dict) else None
-    key = (uid if isinstance(uid, str) else "").encode() + b"\0"
-    blob = key + _dump(trim_event(ev))
-    if store is None:
-        return [blob]
-    if len(key) > 1:
-        for i, old in enumerate(store):
-            if old.startswith(key):
-                store[i] = blob
-                return store
-    store.append(blob)
-    return store
+class _Hot:
+    """A pod changed lately: its parsed state, events and what classification read from them."""
+
+    __slots__ = ("pod", "events", "views", "state", "pod_changed", "events_changed")
+
+    def __init__(self, pod: RawObject, state: tuple[int, ...], events: list[RawObject] | None) -> None:
+        self.pod = pod
+        self.events = events
+        """None until needed (then unpacked)."""
+        self.views: list[events_mod.EventView] | None = None
+        self.state = state
+        """Codes of the current phase, conditions, container states (diffed on every change)."""
+        self.pod_changed = False
+        self.events_changed = False
 
 
-def _load_events(store: list[bytes] | None) -> list[RawObject]:
-    if not store:
-        return []
-    return [json.loads(b[b.index(b"\0") + 1:]) for b in store]
+def _same_event(a: RawObject, b: RawObject) -> bool:
+    ua = (a.get("metadata") or {}).get("uid")
+    return bool(ua) and ua == (b.get("metadata") or {}).get("uid")
 
 
-def _deletion_requested(meta: Mapping[str, Any]) -> float | None:
-    """When the deletion was asked for: ``deletionTimestamp`` is that plus the grace period."""
-    deadline = parse_time(meta.get("deletionTimestamp"))
-    grace = meta.get("deletionGracePeriodSeconds")
-    if deadline is None:
-        return None
-    return deadline - grace if isinstance(grace, int) and not isinstance(grace, bool) else deadline
-
-
-def _controller(meta: Mapping[str, Any]) -> tuple[str, str, str] | None:
-    refs = meta.get("ownerReferences")
-    if not isinstance(refs, list):
-        return None
-    for r in refs:
-        if isinstance(r, dict) and r.get("controller"):
-            return str(r.get("kind") or ""), str(r.get("name") or ""), str(r.get("uid") or "")
-    return None
-
-
-# --- the fold ------------------------------------------------------------------------------
+def _put_event(store: list[RawObject], ev: RawObject) -> int:
+    """Add (or replace the earlier version of) an event; returns its index."""
+    for i, old in enumerate(store):
+        if _same_event(old, ev):
+            store[i] = ev
+            return i
+    store.append(ev)
+    return len(store) - 1
 
 
 class Timelines:
@@ -328,53 +151,50 @@ class Timelines:
     Iterating gives :class:`~k8sstress.records.PodHistory` objects (built on demand).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, hot_max: int = _HOT_MAX) -> None:
         self._pods: dict[str, _Pod] = {}
         self._by_name: dict[str, dict[str, _Pod]] = {}
         self._owners: dict[tuple[str, str, str], _Owner] = {}
-        self._nodes: dict[str, bytes] = {}
-        self._node_events: dict[str, deque[bytes]] = {}
-        self._codes: dict[tuple[str, str], int] = {}
-        self._whats: list[tuple[str, str]] = []
-        self._pending: dict[str, list[tuple[float, RawObject]]] = {}
+        self._nodes: dict[str, RawObject] = {}
+        self._node_events: dict[str, deque[RawObject]] = {}
+        self._hot: dict[str, _Hot] = {}
+        self._hot_max = max(hot_max, 1)
+        self._dirty: dict[str, None] = {}
+        self._codec = Codec()
+        self._times = TimelinePacker()
+        self._pending: dict[str, list[RawObject]] = {}
         self._pending_order: deque[str] = deque()
         self._pending_count = 0
         self.stats: Counter[str] = Counter()
         """Counts: events by resource and type, events ignored or dropped (never silently)."""
         self.last_seen: float | None = None
-        self._gone = self._code("deleted", "gone")
-        self._vanished = self._code("deleted", "vanished")
-        self._requested = self._code("deleted", "requested")
-        self._created = self._code("created", "")
-
-    # -- interning ----------------------------------------------------------------------------
-    def _code(self, kind: str, what: str) -> int:
-        key = (kind, what)
-        code = self._codes.get(key)
-        if code is None:
-            code = len(self._whats)
-            key = (sys.intern(kind), sys.intern(what))
-            self._whats.append(key)
-            self._codes[key] = code
-        return code
+        code = self._times.code
+        self._requested = code("deleted", "requested")
+        self._created = code("created", "")
+        self._gone = code("deleted", "gone")
+        self._vanished = code("deleted", "vanished")
 
     # -- feeding ------------------------------------------------------------------------------
     def apply(self, event: ObservedEvent) -> str | None:
-        """Fold one observed event; returns the uid of the pod it concerned, if any."""
+        """Fold one observed event; returns the uid of the pod it changed, if any."""
         return self.apply_raw(event.seen, event.resource, event.type, event.object)
 
     def apply_raw(self, seen: float, resource: str, type_: str, obj: RawObject) -> str | None:
-        """:meth:`apply` without the record wrapper (the hot path)."""
+        """:meth:`apply` without the record wrapper (the hot path).
+
+        Returns the uid of the pod whose verdict inputs changed (its state or its
+        events), else None; such pods wait in :attr:`dirty` until classified.
+        """
         self.stats[f"{resource}:{type_}"] += 1
-        self.last_seen = seen if self.last_seen is None or seen > self.last_seen else self.last_seen
+        if self.last_seen is None or seen > self.last_seen:
+            self.last_seen = seen
         if not isinstance(obj, dict):
             self.stats["ignored:not-an-object"] += 1
             return None
         if resource == "pods":
-            track = self._apply_pod(seen, type_, obj)
-            return track.uid if track is not None else None
+            return self._apply_pod(seen, type_, obj)
         if resource == "events":
-            return self._apply_event(seen, type_, obj)
+            return self._apply_event(type_, obj)
         if resource in OWNER_RESOURCES:
             self._apply_owner(OWNER_RESOURCES[resource], type_, obj)
             return None
@@ -389,72 +209,115 @@ class Timelines:
             self.apply(ev)
         return self
 
+    # -- the hot cache ------------------------------------------------------------------------
+    def _heat(self, track: _Pod) -> _Hot:
+        hot = self._hot.pop(track.uid, None)
+        if hot is None:
+            pod = self._codec.unpack(track.pod) if track.pod is not None else {}
+            hot = _Hot(pod, self._state_of(pod, {}) if pod else (), None if track.events is not None else [])
+            if len(self._hot) >= self._hot_max:
+                self._cool(next(iter(self._hot)))
+        self._hot[track.uid] = hot  # (re)inserted last: the cache is in order of last use
+        return hot
+
+    def _cool(self, uid: str) -> None:
+        hot = self._hot.pop(uid)
+        track = self._pods[uid]
+        if hot.pod_changed:
+            track.pod = self._codec.pack(hot.pod)
+        if hot.events_changed and hot.events is not None:
+            track.events = self._codec.pack(hot.events) if hot.events else None
+
+    def compact(self) -> None:
+        """Pack every hot pod now (a snapshot's worth of memory; the fold works either way)."""
+        while self._hot:
+            self._cool(next(iter(self._hot)))
+
+    def _events_of(self, track: _Pod, hot: _Hot | None) -> list[RawObject]:
+        if hot is not None:
+            if hot.events is None:
+                hot.events = self._codec.unpack(track.events) if track.events is not None else []
+            return hot.events
+        return self._codec.unpack(track.events) if track.events is not None else []
+
+    # -- pods -----------------------------------------------------------------------------------
     def _owner(self, kind: str, namespace: str, name: str) -> _Owner:
         key = (kind, namespace, name)
         owner = self._owners.get(key)
         if owner is None:
-            owner = self._owners[key] = _Owner(sys.intern(kind), sys.intern(namespace), name)
+            owner = self._owners[key] = _Owner(sys.intern(kind), sys.intern(namespace), sys.intern(name))
         return owner
 
-    def _apply_pod(self, seen: float, type_: str, obj: RawObject) -> _Pod | None:
+    def _new_pod(self, seen: float, meta: Mapping[str, Any], uid: str) -> _Pod:
+        ns = sys.intern(str(meta.get("namespace") or ""))
+        track = _Pod(ns, sys.intern(str(meta.get("name") or "")), sys.intern(uid))
+        self._pods[track.uid] = track
+        self._by_name.setdefault(ns, {})[track.name] = track
+        track.timeline = self._times.pack([(seen, parse_time(meta.get("creationTimestamp")), self._created)])
+        ctrl = controller_of(meta)
+        if ctrl is not None and ctrl[0] in OWNER_KINDS:
+            owner = self._owner(ctrl[0], ns, ctrl[1])
+            owner.uid = owner.uid or ctrl[2] or None
+            owner.pods += 1
+            track.owner = owner
+        return track
+
+    def _apply_pod(self, seen: float, type_: str, obj: RawObject) -> str | None:
         meta = obj.get("metadata")
-        if not isinstance(meta, dict) or not isinstance(meta.get("uid"), str):
+        if not isinstance(meta, dict) or not isinstance(meta.get("uid"), str) or not meta["uid"]:
             self.stats["ignored:pod-without-uid"] += 1
             return None
-        uid: str = meta["uid"]
-        track = self._pods.get(uid)
-        entries: list[tuple[float, float, int]] = []
+        track = self._pods.get(meta["uid"])
+        changed = False
         if track is None:
-            ns = sys.intern(str(meta.get("namespace") or ""))
-            track = _Pod(ns, str(meta.get("name") or ""), uid)
-            self._pods[uid] = track
-            self._by_name.setdefault(ns, {})[track.name] = track
-            created = parse_time(meta.get("creationTimestamp"))
-            entries.append((seen, _NAN if created is None else created, self._created))
-            ctrl = _controller(meta)
-            if ctrl is not None and ctrl[0] in OWNER_KINDS:
-                owner = self._owner(ctrl[0], ns, ctrl[1])
-                owner.uid = owner.uid or ctrl[2] or None
-                owner.pods += 1
-                track.owner = owner
-            self._adopt_pending(track)
-        elif self._gone in track.state or self._vanished in track.state:
+            track = self._new_pod(seen, meta, meta["uid"])
+            changed = True
+        elif track.flags:
             self.stats["ignored:pod-after-deletion"] += 1
-            return track
+            return None
+        hot = self._heat(track)
+        entries: list[tuple[float, float | None, int]] = []
         synthetic_gone = type_ == "DELETED" and "status" not in obj and "spec" not in obj
         if not synthetic_gone:
-            new_state = self._state_of(obj, entries_at := {})
-            old = set(track.state)
-            for code in new_state:
+            at: dict[int, float | None] = {}
+            state = self._state_of(obj, at)
+            old = hot.state
+            for code in state:
                 if code not in old:
-                    at = entries_at.get(code)
-                    entries.append((seen, _NAN if at is None else at, code))
-            track.state = new_state
-            track.pod = _dump(trim_pod(obj))
-        elif track.pod == b"{}":  # first heard of in a relist, already gone: its name is all there is
-            track.pod = _dump(trim_pod(obj))
+                    entries.append((seen, at.get(code), code))
+            hot.state = state
+            trimmed = trim_pod(obj)
+            if trimmed != hot.pod:
+                hot.pod = trimmed
+                hot.pod_changed = changed = True
+        elif not hot.pod:  # first heard of in a relist, already gone: its name is all there is
+            hot.pod = trim_pod(obj)
+            hot.pod_changed = True
         if type_ == "DELETED":
-            gone = self._vanished if synthetic_gone else self._gone
-            if self._requested not in track.state and not synthetic_gone:
-                at = _deletion_requested(meta)
-                entries.append((seen, _NAN if at is None else at, self._requested))
-            entries.append((seen, _NAN, gone))
-            track.state = (*track.state, gone)
+            if self._requested not in hot.state and not synthetic_gone:
+                entries.append((seen, deletion_requested(meta), self._requested))
+            entries.append((seen, None, self._vanished if synthetic_gone else self._gone))
+            track.flags = _VANISHED if synthetic_gone else _GONE
+            changed = True
         if entries:
-            track.timeline += b"".join(_ENTRY.pack(*e) for e in entries)
-        return track
+            track.timeline += self._times.pack(entries)
+        if changed:
+            self._dirty[track.uid] = None
+            if self._pending:
+                self._adopt_pending(track)
+            return track.uid
+        return None
 
     def _state_of(self, obj: RawObject, at: dict[int, float | None]) -> tuple[int, ...]:
         """The codes of the pod's current phase, conditions and container states; ``at`` filled per code."""
-        code = self._code
+        code = self._times.code
         codes: list[int] = []
         status = obj.get("status")
-        status = status if isinstance(status, dict) else {}
+        if not isinstance(status, dict):
+            status = {}
         phase = status.get("phase") or ""
         reason = status.get("reason")
-        c = code("phase", f"{phase}/{reason}" if reason else str(phase))
-        codes.append(c)
-        at[c] = None
+        codes.append(code("phase", f"{phase}/{reason}" if reason else str(phase)))
         conds = status.get("conditions")
         if isinstance(conds, list):
             for cond in conds:
@@ -491,65 +354,77 @@ class Timelines:
         meta = obj.get("metadata")
         if isinstance(meta, dict) and meta.get("deletionTimestamp"):
             codes.append(self._requested)
-            at[self._requested] = _deletion_requested(meta)
+            at[self._requested] = deletion_requested(meta)
         return tuple(codes)
 
+    # -- events ---------------------------------------------------------------------------------
     def _pod_for_event(self, target: Mapping[str, Any], namespace: str) -> _Pod | None:
         uid = target.get("uid")
         if isinstance(uid, str) and uid:
             return self._pods.get(uid)
         return self._by_name.get(namespace, {}).get(str(target.get("name") or ""))
 
-    def _apply_event(self, seen: float, type_: str, ev: RawObject) -> str | None:
+    def _apply_event(self, type_: str, ev: RawObject) -> str | None:
         if type_ == "DELETED":  # an Event expired (TTL): what it said still stands
             return None
-        target = _target(ev)
+        target = event_target(ev)
         kind = target.get("kind")
         meta = ev.get("metadata") if isinstance(ev.get("metadata"), dict) else {}
         namespace = str(target.get("namespace") or meta.get("namespace") or "")
         if kind == "Pod":
             track = self._pod_for_event(target, namespace)
             if track is None:
-                self._park(seen, target, namespace, ev)
+                self._park(target, namespace, ev)
                 return None
-            track.events = _add_event(track.events, ev)
+            self._add_pod_event(track, ev)
             return track.uid
         if kind in OWNER_KINDS:
             owner = self._owner(kind, namespace, str(target.get("name") or ""))
             owner.uid = owner.uid or target.get("uid") or None
-            owner.events = _add_event(owner.events, ev)
+            _put_event(owner.events, trim_event(ev))
             return None
         if kind == "Node":
             name = str(target.get("name") or "")
-            store = self._node_events.setdefault(name, deque(maxlen=_MAX_NODE_EVENTS))
-            store.append(_dump(trim_event(ev)))
+            self._node_events.setdefault(name, deque(maxlen=_MAX_NODE_EVENTS)).append(trim_event(ev))
             return None
         self.stats["ignored:event-about-other-kind"] += 1
         return None
 
-    # -- events that came before their pod --------------------------------------------------
-    def _park(self, seen: float, target: Mapping[str, Any], namespace: str, ev: RawObject) -> None:
-        key = target.get("uid") or f"{namespace}/{target.get('name')}"
-        self._pending.setdefault(str(key), []).append((seen, ev))
-        self._pending_order.append(str(key))
+    def _add_pod_event(self, track: _Pod, ev: RawObject) -> None:
+        trimmed = trim_event(ev)
+        hot = self._heat(track)
+        i = _put_event(self._events_of(track, hot), trimmed)
+        hot.events_changed = True
+        if hot.views is not None:
+            read = events_mod.view(trimmed)
+            if read is None or i > len(hot.views):
+                hot.views = None
+            elif i == len(hot.views):
+                hot.views.append(read)
+            else:
+                hot.views[i] = read
+        self._dirty[track.uid] = None
+
+    def _park(self, target: Mapping[str, Any], namespace: str, ev: RawObject) -> None:
+        """Hold a pod event whose pod was not seen yet (it may come on the other watch)."""
+        key = str(target.get("uid") or f"{namespace}/{target.get('name')}")
+        self._pending.setdefault(key, []).append(ev)
+        self._pending_order.append(key)
         self._pending_count += 1
         self.stats["events:before-their-pod"] += 1
         while self._pending_count > _MAX_PENDING_EVENTS and self._pending_order:
-            old = self._pending_order.popleft()
-            dropped = self._pending.pop(old, None)
+            dropped = self._pending.pop(self._pending_order.popleft(), None)
             if dropped:
                 self._pending_count -= len(dropped)
                 self.stats["events:dropped-no-pod-ever-seen"] += len(dropped)
 
     def _adopt_pending(self, track: _Pod) -> None:
-        if not self._pending:
-            return
         for key in (track.uid, f"{track.namespace}/{track.name}"):
             parked = self._pending.pop(key, None)
             if parked:
                 self._pending_count -= len(parked)
-                for _seen, ev in parked:
-                    track.events = _add_event(track.events, ev)
+                for ev in parked:
+                    self._add_pod_event(track, ev)
 
     @property
     def events_without_pod(self) -> int:
@@ -567,14 +442,13 @@ class Timelines:
             owner.gone = True
         if "status" in obj or "spec" in obj or owner.obj is None:
             spec = obj.get("spec") if isinstance(obj.get("spec"), dict) else {}
-            trimmed: dict[str, Any] = {
+            owner.obj = {
                 "kind": kind,
-                "metadata": _trim_meta(meta),
+                "metadata": trim_meta(meta),
                 "spec": {k: spec[k] for k in ("parallelism", "completions", "replicas", "backoffLimit")
                          if k in spec},
                 "status": obj.get("status") or {},
             }
-            owner.obj = _dump(trimmed)
 
     def _apply_node(self, type_: str, obj: RawObject) -> None:
         meta = obj.get("metadata")
@@ -586,14 +460,13 @@ class Timelines:
             return
         spec = obj.get("spec") if isinstance(obj.get("spec"), dict) else {}
         status = obj.get("status") if isinstance(obj.get("status"), dict) else {}
-        trimmed = {
+        self._nodes[name] = {
             "metadata": {"name": name, "labels": meta.get("labels") or {}},
             "spec": {k: spec[k] for k in ("taints", "unschedulable") if k in spec},
             "status": {"allocatable": status.get("allocatable") or {},
                        "conditions": [{k: c.get(k) for k in ("type", "status", "reason", "lastTransitionTime")}
                                       for c in status.get("conditions") or [] if isinstance(c, dict)]},
         }
-        self._nodes[name] = _dump(trimmed)
 
     # -- reading ------------------------------------------------------------------------------
     def __len__(self) -> int:
@@ -615,23 +488,25 @@ class Timelines:
         return track.uid if track is not None else None
 
     def timeline(self, uid: str) -> list[TimelineEntry]:
-        track = self._pods[uid]
         out = []
-        for seen, at, code in _ENTRY.iter_unpack(track.timeline):
-            kind, what = self._whats[code]
-            out.append(TimelineEntry(seen=seen, at=None if math.isnan(at) else at, kind=kind, what=what))
+        for seen, at, code in self._times.unpack(self._pods[uid].timeline):
+            kind, what = self._times.what(code)
+            out.append(TimelineEntry(seen=seen, at=at, kind=kind, what=what))
         return out
 
     def pod(self, uid: str) -> RawObject:
         """The pod's last state (trimmed)."""
-        return json.loads(self._pods[uid].pod)  # type: ignore[no-any-return]
+        hot = self._hot.get(uid)
+        if hot is not None:
+            return hot.pod
+        track = self._pods[uid]
+        return self._codec.unpack(track.pod) if track.pod is not None else {}  # type: ignore[no-any-return]
 
     def pod_events(self, uid: str) -> list[RawObject]:
-        return _load_events(self._pods[uid].events)
+        return list(self._events_of(self._pods[uid], self._hot.get(uid)))
 
     def deleted(self, uid: str) -> bool:
-        state = self._pods[uid].state
-        return self._gone in state or self._vanished in state
+        return bool(self._pods[uid].flags)
 
     def history(self, uid: str) -> PodHistory:
         track = self._pods[uid]
@@ -640,13 +515,13 @@ class Timelines:
         meta = pod.get("metadata") or {}
         created = next((e for e in timeline if e.kind == "created"), None)
         deleted = next((e for e in timeline if e.kind == "deleted" and e.what in ("gone", "vanished")), None)
-        owner = _controller(meta)
+        owner = controller_of(meta)
         return PodHistory(
             namespace=track.namespace,
             name=track.name,
             uid=track.uid,
             pod=pod,
-            events=_load_events(track.events),
+            events=self.pod_events(uid),
             timeline=timeline,
             created_at=created.at if created else None,
             first_seen=timeline[0].seen if timeline else None,
@@ -660,51 +535,69 @@ class Timelines:
 
     def owner_events(self, namespace: str, kind: str, name: str) -> list[RawObject]:
         owner = self._owners.get((kind, namespace, name))
-        return _load_events(owner.events) if owner is not None else []
+        return list(owner.events) if owner is not None else []
 
     def owners(self) -> list[RawObject]:
         """Every owner seen: ``{"kind", "namespace", "name", "uid", "pods", "gone", "object", "events"}``."""
-        out = []
-        for o in self._owners.values():
-            out.append({"kind": o.kind, "namespace": o.namespace, "name": o.name, "uid": o.uid, "pods": o.pods,
-                        "gone": o.gone, "object": json.loads(o.obj) if o.obj else None,
-                        "events": _load_events(o.events)})
-        return out
+        return [{"kind": o.kind, "namespace": o.namespace, "name": o.name, "uid": o.uid, "pods": o.pods,
+                 "gone": o.gone, "object": o.obj, "events": list(o.events)} for o in self._owners.values()]
 
     def nodes(self) -> dict[str, RawObject]:
         """Each node's last state (trimmed: labels, taints, allocatable, conditions)."""
-        return {name: json.loads(b) for name, b in self._nodes.items()}
+        return dict(self._nodes)
 
     def node_events(self, name: str) -> list[RawObject]:
-        return [json.loads(b) for b in self._node_events.get(name, ())]
+        return list(self._node_events.get(name, ()))
 
     # -- classification -------------------------------------------------------------------------
-    def classify(self, uid: str, *, launch: LaunchRecord | None = None, stop: StopRecord | None = None,
-                 pod: RawObject | None = None) -> Verdict:
-        """The verdict for one pod now (``pod``: its trimmed state when the caller already has it)."""
+    @property
+    def dirty(self) -> int:
+        """How many pods changed since they were last classified."""
+        return len(self._dirty)
+
+    def classify(self, uid: str, *, launch: LaunchRecord | None = None, stop: StopRecord | None = None) -> Verdict:
+        """The verdict for one pod now (``stop``: the run asked for it to be stopped).
+
+        Classification reads the same trimmed pod and events live and on replay, so both agree.
+        """
         track = self._pods[uid]
-        deleted = self._gone in track.state or self._vanished in track.state
-        owner_events = _load_events(track.owner.events) if track.owner is not None else ()
-        stop_requested = stop is not None and stop.status in ("accepted", "pending")
+        self._dirty.pop(uid, None)
+        hot = self._hot.get(uid)
+        if hot is not None:
+            pod = hot.pod
+            if hot.views is None:
+                hot.views = events_mod.views(self._events_of(track, hot))
+            events: list[Any] = hot.views
+        else:
+            pod = self._codec.unpack(track.pod) if track.pod is not None else {}
+            events = self._events_of(track, None)
+        deleted = bool(track.flags)
         stop_latency = None
-        if stop_requested and deleted and stop is not None:
+        if stop is not None and deleted:
             gone_seen = self._gone_seen(track)
             stop_latency = None if gone_seen is None else max(gone_seen - stop.sent_at, 0.0)
-        verdict = classify_pod(
-            pod if pod is not None else json.loads(track.pod), _load_events(track.events),
-            owner_events=owner_events, launch=launch, deleted=deleted,
-            stop_requested=stop_requested, stop_latency_s=stop_latency)
+        verdict = classify_pod(pod, events, owner_events=track.owner.events if track.owner is not None else (),
+                               launch=launch, deleted=deleted, stop_requested=stop is not None,
+                               stop_latency_s=stop_latency)
         track.outcome = verdict.outcome
         return verdict
 
     def _gone_seen(self, track: _Pod) -> float | None:
-        for seen, _at, code in _ENTRY.iter_unpack(track.timeline):
+        for seen, _at, code in self._times.unpack(track.timeline):
             if code in (self._gone, self._vanished):
-                return float(seen)
+                return seen
         return None
 
+    def classify_changed(self) -> list[tuple[str, Verdict]]:
+        """Classify every pod changed since its last classification, once each."""
+        out = []
+        while self._dirty:
+            uid = next(iter(self._dirty))
+            out.append((uid, self.classify(uid)))
+        return out
+
     def outcome(self, uid: str) -> Outcome | None:
-        """The outcome of the last :meth:`classify` of this pod (None before any)."""
+        """The outcome of the last classification of this pod (None before any)."""
         return self._pods[uid].outcome
 
     def outcome_counts(self) -> Counter[str]:
@@ -723,26 +616,19 @@ class Timelines:
         out: list[Verdict] = []
         pod_names = {(lr.namespace, lr.pod_name): lr for lr in by_launch.values() if lr.pod_name}
         for uid, track in self._pods.items():
-            pod = json.loads(track.pod)
-            labels = (pod.get("metadata") or {}).get("labels") or {}
-            lid = labels.get(LAUNCH_ID_LABEL)
+            lid = ((self.pod(uid).get("metadata") or {}).get("labels") or {}).get(LAUNCH_ID_LABEL)
             launch = by_launch.get(lid) if lid else pod_names.get((track.namespace, track.name))
             if launch is not None:
                 used.add(launch.launch_id)
-            out.append(self.classify(uid, launch=launch, stop=by_stop.get(launch.launch_id if launch else lid or ""),
-                                     pod=pod))
+            out.append(self.classify(uid, launch=launch, stop=by_stop.get(launch.launch_id if launch else lid or "")))
         for owner in self._owners.values():
-            if owner.pods or not owner.events:
+            if owner.pods or admission.latest_refusal(owner.events) is None:
                 continue
-            events = _load_events(owner.events)
-            if admission.latest_refusal(events) is None:
-                continue
-            meta = json.loads(owner.obj).get("metadata", {}) if owner.obj else {}
-            labels = meta.get("labels") or {}
-            launch = by_launch.get(labels.get(LAUNCH_ID_LABEL) or "")
+            meta = (owner.obj or {}).get("metadata") or {}
+            launch = by_launch.get((meta.get("labels") or {}).get(LAUNCH_ID_LABEL) or "")
             if launch is not None:
                 used.add(launch.launch_id)
-            out.append(_owner_verdict(owner, events, meta, launch))
+            out.append(_owner_verdict(owner, meta, launch))
         for lid, launch in by_launch.items():
             if lid in used:
                 continue
@@ -761,15 +647,14 @@ def _by_launch_id(records: Any) -> dict[str, Any]:
     return {r.launch_id: r for r in records}
 
 
-def _owner_verdict(owner: _Owner, events: list[RawObject], meta: Mapping[str, Any],
-                   launch: LaunchRecord | None) -> Verdict:
+def _owner_verdict(owner: _Owner, meta: Mapping[str, Any], launch: LaunchRecord | None) -> Verdict:
     """AdmissionRejected for an owner none of whose pods was ever created."""
     owner_detail = {"kind": owner.kind, "name": owner.name, "uid": owner.uid}
     if launch is not None:
-        v = classify_launch_without_pod(launch, owner_events=events)
+        v = classify_launch_without_pod(launch, owner_events=owner.events)
         return Verdict(namespace=v.namespace or owner.namespace, name=v.name, outcome=v.outcome,
                        detail={**v.detail, "owner": owner_detail}, uid=None, launch_id=v.launch_id)
-    refused = admission.latest_refusal(events)
+    refused = admission.latest_refusal(owner.events)
     assert refused is not None
     refusal, count = refused
     labels = meta.get("labels") or {}
@@ -806,11 +691,10 @@ def verdicts(histories: Timelines | Iterable[PodHistory],
     for h in histories:
         launch = by_launch.get(h.launch_id or "")
         stop = by_stop.get(h.launch_id or "")
-        stop_requested = stop is not None and stop.status in ("accepted", "pending")
         deleted = h.deleted_seen is not None
         stop_latency = (max(h.deleted_seen - stop.sent_at, 0.0)
-                        if stop_requested and stop is not None and h.deleted_seen is not None else None)
+                        if stop is not None and h.deleted_seen is not None else None)
         oev = (owner_events or {}).get((h.namespace, h.owner[0], h.owner[1]), []) if h.owner else []
         out.append(classify_pod(h.pod, h.events, owner_events=oev, launch=launch, deleted=deleted,
-                                stop_requested=stop_requested, stop_latency_s=stop_latency))
+                                stop_requested=stop is not None, stop_latency_s=stop_latency))
     return out

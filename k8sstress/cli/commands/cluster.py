@@ -9,7 +9,6 @@ from pathlib import Path
 from k8sstress.cli import output
 from k8sstress.cluster import backends, deps
 from k8sstress.cluster.config import ClusterConfig, load_cluster_config
-from k8sstress.cluster.existing import ExistingBackend
 from k8sstress.errors import InputError
 from k8sstress.paths import project_root
 
@@ -96,6 +95,8 @@ def _config_and_backend(args: argparse.Namespace) -> tuple[ClusterConfig, backen
     if update:
         config = config.model_copy(update=update)
     backend = backends.get_backend(config.backend)
+    from k8sstress.cluster.existing import ExistingBackend
+
     if isinstance(backend, ExistingBackend):
         backend.allow_context = getattr(args, "allow_context", None)
     return config, backend
