@@ -21,6 +21,7 @@ from k8sstress.errors import (
     RunTimeout,
     SLOFailed,
 )
+from k8sstress.analyze import Summary, analyze
 from k8sstress.records import OUTCOMES, LaunchRecord, Outcome, StateReport, StopRecord, Verdict
 
 __version__ = "0.1.0"
@@ -47,4 +48,17 @@ __all__ = [
     "classify_orphaned",
     "classify_dump",
     "parse_scheduling_message",
+    "analyze",
+    "Summary",
+    "finalize",
 ]
+
+
+def finalize(run_dir, *, partial=False, prometheus=True):  # type: ignore[no-untyped-def]
+    """Analyze a run directory and write summary.json, report.html, runbook.md, junit.xml.
+
+    (Re-exported lazily from :func:`k8sstress.report.finalize`, which pulls in plotting.)
+    """
+    from k8sstress.report import finalize as _finalize
+
+    return _finalize(run_dir, partial=partial, prometheus=prometheus)

@@ -2,8 +2,9 @@
 OOM kill, the first SLO break, and the launch-latency knee.
 
 "Load" at a moment is the launch rate the schedule offered over the trailing window
-(scheduled launches / window), the launches sent so far, the pods alive (created, not
-finished or gone) and, when the load generator recorded it, the profile step.
+(scheduled launches / window), the profile's target rate and step at that moment (when the
+load generator recorded them on the launches), the launches sent so far, and the pods alive
+(created, not finished or gone). Times are seconds from the first scheduled launch.
 """
 
 from __future__ import annotations
@@ -29,7 +30,10 @@ class LoadProbe:
         ordered = sorted(launches, key=lambda x: x.scheduled_at)
         self._scheduled = [x.scheduled_at for x in ordered]
         self._sent = sorted(x.sent_at for x in launches)
+        self._rates = [(x.model_extra or {}).get("rate") for x in ordered]
         self._steps = [(x.scheduled_at, (x.model_extra or {}).get("step")) for x in ordered]
+        if len({step for _, step in self._steps}) <= 1:  # one step (or none recorded): not worth naming
+            self._steps = [(t, None) for t, _ in self._steps]
         self._facts = facts
 
     def at(self, t: float) -> dict[str, Any]:
@@ -38,13 +42,16 @@ class LoadProbe:
         window = min(self.window, max(t - self.start, 1e-6))
         alive = sum(1 for f in self._facts if f.created is not None and f.created <= t
                     and (f.end is None or f.end > t))
-        step = None
+        step = target = None
         idx = hi - 1
         if 0 <= idx < len(self._steps):
             step = self._steps[idx][1]
+            rate = self._rates[idx]
+            target = round(float(rate), 3) if isinstance(rate, int | float) else None
         return {
             "at_s": round(t - self.start, 3),
             "rate_per_s": round((hi - lo) / window, 3),
+            "target_rate_per_s": target,
             "launches_sent": bisect.bisect_right(self._sent, t),
             "pods_alive": alive,
             "step": step,

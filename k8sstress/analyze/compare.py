@@ -63,17 +63,29 @@ class Comparison:
                 "metrics": [r.as_json() for r in self.rows]}
 
 
+_INF = float("inf")
+
+
+def _value(metrics: Mapping[str, Any], name: str) -> float | None:
+    """A metric as a float; an unreached latency quantile (None with unreached > 0) is infinity."""
+    v = metrics.get(name)
+    if v is not None:
+        return float(v)
+    for suffix in ("_p50_s", "_p95_s", "_p99_s", "_max_s"):
+        if name.endswith(suffix) and metrics.get(name[: -len(suffix)] + "_unreached"):
+            return _INF
+    return None
+
+
 def _worse(a: float | None, b: float | None, unit: str, lower_better: bool, *, tolerance: float,
            floor_s: float, launches: tuple[int, int]) -> tuple[bool, str]:
-    if a is None and b is None:
-        return False, ""
-    if unit == "s" and lower_better:
-        if a is not None and b is None:
-            return True, "reached in A, unreached in B"
-        if a is None or b is None:
-            return False, ""
     if a is None or b is None:
-        return False, "no value in one run"
+        return False, "" if a is None and b is None else "no value in one run"
+    if a == _INF or b == _INF:
+        if a == b:
+            return False, "unreached in both"
+        worse = (b == _INF) if lower_better else (a == _INF)
+        return worse, ("reached in A, unreached in B" if b == _INF else "unreached in A, reached in B")
     if not lower_better:
         a, b = -a, -b
     if unit == "count":
@@ -107,8 +119,8 @@ def compare(a: Summary, b: Summary, *, tolerance: float = 0.10, floor_s: float =
             cmp.rows.append(MetricDelta(name, va, vb, None, spec.unit, False, False))
             continue
         lower = spec.better == "lower"
-        fa = float(va) if va is not None else None
-        fb = float(vb) if vb is not None else None
+        fa = _value(a.metrics, name)
+        fb = _value(b.metrics, name)
         worse, note = _worse(fa, fb, spec.unit, lower, tolerance=tolerance, floor_s=floor_s, launches=launches)
         better, _ = _worse(fb, fa, spec.unit, lower, tolerance=tolerance, floor_s=floor_s,
                            launches=(launches[1], launches[0]))

@@ -7,6 +7,7 @@ and the pods' placement. Without node events the allocation fractions are unknow
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,7 +33,7 @@ class NodeTrack:
     changes: list[tuple[float, bool, tuple[str, ...], bool]] = field(default_factory=list)
 
     def at(self, t: float) -> tuple[bool, tuple[str, ...], bool]:
-        state = (True, (), False)
+        state: tuple[bool, tuple[str, ...], bool] = (True, (), False)
         for seen, ready, pressure, present in self.changes:
             if seen > t:
                 break
@@ -67,14 +68,6 @@ def node_tracks(events: Sequence[ObservedEvent]) -> dict[str, NodeTrack]:
     return tracks
 
 
-def _bound(f: PodFacts, t: float) -> bool:
-    start = f.scheduled if f.scheduled is not None else f.running
-    if f.node is None or start is None or start > t:
-        return False
-    end = f.end
-    return end is None or end > t
-
-
 def node_series(events: Sequence[ObservedEvent], facts: Sequence[PodFacts], b: Buckets) -> dict[str, Any]:
     """Per bucket: allocated cpu/memory/pod fractions, nodes under pressure, nodes not ready."""
     tracks = node_tracks(events)
@@ -86,17 +79,37 @@ def node_series(events: Sequence[ObservedEvent], facts: Sequence[PodFacts], b: B
     pressure: list[int] = []
     not_ready: list[int] = []
     present_n: list[int] = []
-    for t in mids:
-        states = {n: tr.at(t) for n, tr in tracks.items()}
-        live = [n for n, (_, _, present) in states.items() if present]
-        tot_cpu = sum(tracks[n].cpu for n in live)
-        tot_mem = sum(tracks[n].memory for n in live)
-        tot_pods = sum(tracks[n].pods for n in live)
-        on = [f for f in facts if _bound(f, t)]
-        bound.append(len(on))
-        cpu.append(round(sum(f.cpu_request for f in on) / tot_cpu, 4) if tot_cpu else None)
-        mem.append(round(sum(f.memory_request for f in on) / tot_mem, 4) if tot_mem else None)
-        pods.append(round(len(on) / tot_pods, 4) if tot_pods else None)
+    n = b.count
+    # pods bound at each bucket's middle, by difference arrays (one pass over the pods)
+    d_n = [0.0] * (n + 1)
+    d_cpu = [0.0] * (n + 1)
+    d_mem = [0.0] * (n + 1)
+    for f in facts:
+        start = f.scheduled if f.scheduled is not None else f.running
+        if f.node is None or start is None:
+            continue
+        k0 = max(0, math.ceil((start - b.start) / b.width - 0.5))
+        end = f.end
+        k1 = n if end is None else max(0, min(n, math.ceil((end - b.start) / b.width - 0.5)))
+        if k0 >= k1:
+            continue
+        for arr, v in ((d_n, 1.0), (d_cpu, f.cpu_request), (d_mem, f.memory_request)):
+            arr[k0] += v
+            arr[k1] -= v
+    acc_n = acc_cpu = acc_mem = 0.0
+    for k, t in enumerate(mids):
+        acc_n += d_n[k]
+        acc_cpu += d_cpu[k]
+        acc_mem += d_mem[k]
+        states = {name: tr.at(t) for name, tr in tracks.items()}
+        live = [name for name, (_, _, present) in states.items() if present]
+        tot_cpu = sum(tracks[x].cpu for x in live)
+        tot_mem = sum(tracks[x].memory for x in live)
+        tot_pods = sum(tracks[x].pods for x in live)
+        bound.append(int(round(acc_n)))
+        cpu.append(round(acc_cpu / tot_cpu, 4) if tot_cpu else None)
+        mem.append(round(acc_mem / tot_mem, 4) if tot_mem else None)
+        pods.append(round(acc_n / tot_pods, 4) if tot_pods else None)
         pressure.append(sum(1 for n in live if states[n][1]))
         not_ready.append(sum(1 for n in live if not states[n][0]))
         present_n.append(len(live))

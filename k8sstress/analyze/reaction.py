@@ -7,6 +7,7 @@ All functions are pure; times are epoch seconds on the harness's clock.
 from __future__ import annotations
 
 import bisect
+import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -57,7 +58,7 @@ def _trailing_rate(times: Sequence[float], ends: Sequence[float], window: float)
     return [round((bisect.bisect_right(ts, e) - bisect.bisect_right(ts, e - window)) / window, 4) for e in ends]
 
 
-def launch_series(launches: Sequence[LaunchRecord], b: Buckets, window: float | None = None) -> dict[str, list[Any]]:
+def launch_series(launches: Sequence[LaunchRecord], b: Buckets, window: float | None = None) -> dict[str, Any]:
     """Per time bucket: launches sent/accepted/rejected/errored/429, rate, API latency, lateness.
 
     ``rate_per_s``/``offered_per_s`` are per bucket; ``sent_rate_per_s``/``offered_rate_per_s``
@@ -380,10 +381,28 @@ def drift(outcomes: Sequence[LaunchOutcome], states: Sequence[StateReport], end:
 
 def drift_series(d: Drift, b: Buckets) -> list[int]:
     """How many launches were in a drift episode at each bucket's middle."""
-    mids = b.mids()
-    out = [0] * b.count
-    for i, t in enumerate(mids):
-        out[i] = len({e.launch_id for e in d.episodes if e.start <= t < max(e.end, e.start + 1e-9)})
+    n = b.count
+    spans: dict[str, list[tuple[int, int]]] = {}
+    for e in d.episodes:
+        k0 = max(0, math.ceil((e.start - b.start) / b.width - 0.5))
+        k1 = max(0, min(n, math.ceil((e.end - b.start) / b.width - 0.5)))
+        if k0 < k1:
+            spans.setdefault(e.launch_id, []).append((k0, k1))
+    diff = [0] * (n + 1)
+    for items in spans.values():  # a launch counts once per bucket, however many episodes
+        merged: list[tuple[int, int]] = []
+        for k0, k1 in sorted(items):
+            if merged and k0 <= merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(merged[-1][1], k1))
+            else:
+                merged.append((k0, k1))
+        for k0, k1 in merged:
+            diff[k0] += 1
+            diff[k1] -= 1
+    out, acc = [], 0
+    for k in range(n):
+        acc += diff[k]
+        out.append(acc)
     return out
 
 

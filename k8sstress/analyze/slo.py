@@ -16,6 +16,7 @@ An unknown metric name, or bounds that are not numbers, fail with a message sayi
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable, Mapping
 from typing import Any, Literal
 
@@ -85,7 +86,8 @@ def evaluate_slos(spec: Mapping[str, Any], metrics: Mapping[str, float | int | N
                   prometheus: bool = False) -> SloReport:
     results: list[SloResult] = []
     for metric, op, threshold in slo_bounds(spec):
-        name = f"{metric} {'<=' if op == 'max' else '>=' if op == 'min' else op} {threshold}"
+        shown = _fmt(threshold) if isinstance(threshold, int | float) and not isinstance(threshold, bool) else threshold
+        name = f"{metric} {'<=' if op == 'max' else '>=' if op == 'min' else op} {shown}"
         if op not in ("max", "min"):
             results.append(SloResult(name=f"{metric} (invalid)", metric=metric, op="max", threshold=None,
                                      value=metrics.get(metric), passed=False,
@@ -99,7 +101,7 @@ def evaluate_slos(spec: Mapping[str, Any], metrics: Mapping[str, float | int | N
             continue
         limit = float(threshold)
         if metric not in METRICS:
-            close = sorted(m for m in METRICS if metric.split("_")[0] in m)[:6]
+            close = difflib.get_close_matches(metric, list(METRICS), n=4, cutoff=0.6)
             results.append(SloResult(name=name, metric=metric, op=op, threshold=limit, value=None,  # type: ignore[arg-type]
                                      passed=False, message=f"unknown metric {metric!r}"
                                      + (f" (did you mean one of: {', '.join(close)}?)" if close else "")

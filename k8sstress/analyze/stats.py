@@ -77,7 +77,7 @@ class Buckets:
 
     @property
     def count(self) -> int:
-        return max(1, math.ceil((self.end - self.start) / self.width + 1e-9))
+        return max(1, math.ceil((self.end - self.start) / self.width - 1e-9))
 
     def index(self, t: float) -> int:
         """The bucket holding ``t`` (clamped into range)."""

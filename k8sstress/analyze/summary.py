@@ -117,10 +117,14 @@ def _end_time(run: RunInput) -> float:
 
 
 def _start_time(run: RunInput, end: float) -> float:
-    started = epoch(run.meta.get("started_at"))
+    """Time zero of the run's timeline: the load's start (the first scheduled launch), so that
+    "seconds into the run" match the profile's steps and the scenario's action times; run.json's
+    start (which includes cluster setup) when there were no launches."""
     first = min((lr.scheduled_at for lr in run.launches), default=None)
-    cands = [x for x in (started, first) if x is not None]
-    return min(cands) if cands else end
+    if first is not None:
+        return first
+    started = epoch(run.meta.get("started_at"))
+    return started if started is not None else end
 
 
 def _outcome_series(outcomes: Sequence[LaunchOutcome], facts: Sequence[PodFacts], b: Buckets) -> dict[str, Any]:
@@ -180,6 +184,18 @@ def _prom_summary(run: RunInput) -> tuple[dict[str, Any] | None, dict[str, Numbe
     return {"series": series, "note": run.prometheus_note}, metrics
 
 
+def _actions(run: RunInput, start: float) -> list[dict[str, Any]]:
+    """The scenario's timed actions (add-node, node loss, ...) as the load generator recorded them."""
+    out = []
+    for s in run.samples:
+        name, t = s.get("name"), s.get("t")
+        if isinstance(name, str) and name.startswith("action.") and isinstance(t, int | float):
+            labels = s.get("labels") if isinstance(s.get("labels"), Mapping) else {}
+            out.append({"at_s": round(float(t) - start, 3), "action": name.removeprefix("action."),
+                        "detail": {k: v for k, v in labels.items() if v}})
+    return sorted(out, key=lambda a: a["at_s"])[:50]
+
+
 def _samples(run: RunInput) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for s in run.samples:
@@ -187,6 +203,8 @@ def _samples(run: RunInput) -> dict[str, Any]:
         value = s.get("value")
         t = s.get("t")
         if not isinstance(name, str) or not isinstance(value, int | float) or not isinstance(t, int | float):
+            continue
+        if name.startswith("action."):
             continue
         labels = s.get("labels") or {}
         key = name if not labels else name + "{" + ",".join(f"{k}={v}" for k, v in sorted(labels.items())) + "}"
@@ -254,6 +272,10 @@ def _reasons(detail: Mapping[str, Any], into: Counter[str]) -> None:
             into[f"{key}={item}"] += 1
 
 
+def _earliest(current: float | None, new: float) -> float:
+    return new if current is None else min(current, new)
+
+
 def _by_outcome(outcomes: Sequence[LaunchOutcome], facts: Sequence[PodFacts], states: Sequence[Any],
                 drifted: set[str], start: float) -> dict[str, dict[str, Any]]:
     last_state: dict[str, str] = {}
@@ -283,8 +305,7 @@ def _by_outcome(outcomes: Sequence[LaunchOutcome], facts: Sequence[PodFacts], st
         if len(e["launch_ids"]) < 10:
             e["launch_ids"].append(lo.launch_id)
         if lo.outcome_at is not None:
-            at = round(lo.outcome_at - start, 3)
-            e["first_at_s"] = at if e["first_at_s"] is None else min(e["first_at_s"], at)
+            e["first_at_s"] = _earliest(e["first_at_s"], round(lo.outcome_at - start, 3))
     for f in facts:
         names = {f.outcome.value} | {s for _, s in f.states if s in ("Unschedulable", "OOMKilled", "Evicted")}
         for name in names:
@@ -297,8 +318,7 @@ def _by_outcome(outcomes: Sequence[LaunchOutcome], facts: Sequence[PodFacts], st
                 _reasons(f.verdict.detail, e["reasons"])
             at = next((t for t, s in f.states if s == name), None)
             if at is not None:
-                e["first_at_s"] = round(at - start, 3) if e["first_at_s"] is None else min(e["first_at_s"],
-                                                                                          round(at - start, 3))
+                e["first_at_s"] = _earliest(e["first_at_s"], round(at - start, 3))
     return {k: {kk: (dict(vv.most_common()) if isinstance(vv, Counter) else vv) for kk, vv in v.items()}
             for k, v in sorted(out.items(), key=lambda kv: OUTCOMES.index(kv[0]))}
 
@@ -609,7 +629,7 @@ def analyze_full(run: RunInput, options: Options | None = None) -> Analysis:
             "leaks": lk,
             "backpressure": {**bp, "first_at_s": round(bp["first_at"] - start, 3) if bp["first_at"] else None},
             "saturation": {**sat, "episodes": [{**e, "start_s": round(e["start"] - start, 3),
-                                                "end_s": round(e["end"] - start, 3)} for e in sat["episodes"]]},
+                                                "end_s": round(e["end"] - start, 3)} for e in sat["episodes"][:50]]},
             "launch_api_slowest": [{"launch_id": lid, "latency_s": round(lat, 4)} for lid, lat in slowest],
         },
         matrix=mtx,
@@ -622,12 +642,15 @@ def analyze_full(run: RunInput, options: Options | None = None) -> Analysis:
             "outcomes": _outcome_series(outcomes, facts, b),
             "drift": {"t": b.starts(), "launches": reaction.drift_series(dr, b)},
             "pending_survival": km,
+            "actions": _actions(run, start),
             "nodes": {k: v for k, v in node.items() if k != "summary"},
         },
         examples=_examples(outcomes),
         by_outcome=_by_outcome(outcomes, facts, run.states, set(dr.launches), start),
     )
-    if run.prometheus is None:
+    if run.prometheus is None and run.prometheus_note:
+        summary.notes.append(run.prometheus_note)
+    elif run.prometheus is None:
         summary.notes.append("no Prometheus in this run: runner and apiserver metrics are not in this report")
     elif run.prometheus_note:
         summary.notes.append(run.prometheus_note)
@@ -641,6 +664,7 @@ def analyze_full(run: RunInput, options: Options | None = None) -> Analysis:
         point = bpnt.get(key)
         m[f"{key}_at_s"] = point["at_s"] if point else None
         m[f"{key}_rate_per_s"] = point["rate_per_s"] if point else None
+    summary.metrics = dict(m)
     summary.slo = evaluate_slos(run.slo, m, _Evidence(summary, outcomes, dr, slowest),
                                 prometheus=run.prometheus is not None)
     unknown = [k for k in m if k not in catalog.METRICS]

@@ -72,6 +72,8 @@ class StopRequest:
     namespace: str
     pod_name: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    stopped: bool = False
+    """A stop of this run was already confirmed (for status: gone then means Stopped)."""
 
 
 @dataclass(frozen=True)

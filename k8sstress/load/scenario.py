@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -170,6 +171,22 @@ class StopPolicy(_Model):
         return _stop_when(v, ("finish",))
 
 
+def _slo_metric(name: str) -> str:
+    """An SLO names a metric of summary.json (the analysis catalog), when that catalog is installed."""
+    try:
+        from k8sstress.analyze.catalog import METRICS
+    except ImportError:  # the analysis is a sibling part; without it names are taken verbatim
+        return name
+    if name not in METRICS:
+        close = sorted(m for m in METRICS if name.split("_")[0] in m)[:6]
+        raise ValueError(f"unknown metric {name!r} for an SLO" + (f"; similar: {', '.join(close)}" if close else "")
+                         + " (docs/report.md lists them)")
+    return name
+
+
+SLOName = Annotated[str, AfterValidator(_slo_metric)]
+
+
 class SLOBound(_Model):
     """``{max: number}`` and/or ``{min: number}`` for one metric; evaluated by the report."""
 
@@ -281,7 +298,7 @@ class Scenario(_Model):
     mix: list[MixEntry] = Field(min_length=1)
     profile: SerializeAsAny[ProfileSpec]
     stop: StopPolicy = Field(default_factory=StopPolicy)
-    slo: dict[str, SLOBound] = Field(default_factory=dict)
+    slo: dict[SLOName, SLOBound] = Field(default_factory=dict)
     durations: Durations = Field(default_factory=Durations)
     load: LoadOptions = Field(default_factory=LoadOptions)
     setup: Setup = Field(default_factory=Setup)

@@ -95,7 +95,8 @@ class Tracked:
     final: bool = False
 
     def stop_request(self) -> StopRequest:
-        return StopRequest(self.launch_id, self.run_id, self.mode, self.namespace, self.pod_name, dict(self.extra))
+        return StopRequest(self.launch_id, self.run_id, self.mode, self.namespace, self.pod_name, dict(self.extra),
+                           stopped=self.stop_answered)
 
 
 @dataclass
@@ -260,16 +261,11 @@ class LoadSession:
         return True
 
     def is_settled(self) -> bool:
+        """Every accepted launch is finished (Succeeded, Failed or Stopped). Online runs that are
+        never stopped keep the settle phase going to its full length (things still happen to them)."""
         if self.settled_check is not None:
             return self.settled_check()
-        never = self.scenario.stop.online == "never"
-        for t in self.tracked.values():
-            if t.final:
-                continue
-            if never and t.mode == "online" and t.state == "Running":
-                continue
-            return False
-        return True
+        return all(t.final for t in self.tracked.values())
 
     # -- launches ---------------------------------------------------------------------------------
     async def _fire_launch(self, planned: Planned, scheduled_at: float, sent_at: float, waited: float) -> None:

@@ -35,7 +35,7 @@ class PositionedYaml:
             if cand in self.lines:
                 matched.append(part)
                 line = self.lines[cand]
-            elif i == len(loc) - 1 and not isinstance(part, int):
+            elif i == len(loc) - 1 and not isinstance(part, int) and not str(part).startswith("["):
                 matched.append(part)  # a missing field: name it, keep the parent's line
         field = ".".join(str(p) for p in matched)
         return line, field

@@ -1,6 +1,7 @@
 """Compact storage for what the fold keeps about pods that went quiet.
 
-*   :class:`Codec`: JSON values as zlib-deflated bytes with a preset dictionary
+*   :class:`Codec`: JSON values (dicts, lists, strings, numbers) marshalled and
+    zlib-deflated with a preset dictionary
     learned from the run's own objects. Pods from the same templates share nearly
     all their text (field names, condition types, scheduler and kubelet messages),
     so with a dictionary made of earlier pods a trimmed pod of ~850 bytes packs
@@ -15,7 +16,7 @@
 
 from __future__ import annotations
 
-import json
+import marshal
 import math
 import struct
 import sys
@@ -29,7 +30,6 @@ _WBITS = -15  # raw deflate, 32 KiB window (the whole dictionary is usable)
 _LEVEL = 1
 _MEM_LEVEL = 6
 _DICT_SIZE = 32 * 1024
-_ENCODER = json.JSONEncoder(separators=(",", ":"), check_circular=False)
 
 
 class Codec:
@@ -68,16 +68,17 @@ class Codec:
             self._sampled = 0
 
     def pack(self, value: Any) -> bytes:
-        data = _ENCODER.encode(value).encode()
+        data = marshal.dumps(value)
         self._learn(data)
         c = self._base.copy()
         self.packed += 1
-        return bytes((self.version,)) + c.compress(data) + c.flush()
+        packed: bytes = c.compress(data) + c.flush()
+        return bytes((self.version,)) + packed
 
     def unpack(self, blob: bytes) -> Any:
         zdict = self._dicts[blob[0]]
         d = zlib.decompressobj(_WBITS, zdict) if zdict else zlib.decompressobj(_WBITS)
-        return json.loads(d.decompress(blob[1:]) + d.flush())
+        return marshal.loads(d.decompress(blob[1:]) + d.flush())
 
     def size(self) -> int:
         """Bytes held by the dictionaries."""

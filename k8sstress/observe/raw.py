@@ -22,11 +22,17 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-__all__ = ["parse_time", "trim_pod", "trim_event", "trim_meta", "event_target", "controller_of", "deletion_requested"]
+__all__ = ["parse_time", "trim_pod", "trim_event", "trim_meta", "event_target", "controller_of", "deletion_requested",
+           "obj"]
 
 _KWOK_STAGE_SUFFIX = ".stage.kwok.x-k8s.io"
 _TIME_CACHE_MAX = 8192
 _time_cache: dict[str, float] = {}
+
+
+def obj(value: Any) -> dict[str, Any]:
+    """``value`` if it is a JSON object, else an empty one."""
+    return value if isinstance(value, dict) else {}
 
 
 def parse_time(value: Any) -> float | None:
@@ -166,11 +172,11 @@ def event_target(ev: Mapping[str, Any]) -> Mapping[str, Any]:
 
 def trim_event(ev: Mapping[str, Any]) -> dict[str, Any]:
     """The parts of an Event (either API shape) classification reads."""
-    meta = ev.get("metadata") if isinstance(ev.get("metadata"), dict) else {}
+    meta = obj(ev.get("metadata"))
     m: dict[str, Any] = {k: meta[k] for k in ("name", "namespace", "uid") if meta.get(k) is not None}
     ann = _kept_map(meta.get("annotations"))
     for key in ("offending_containers", "offending_containers_usage", "starved_resource"):
-        v = (meta.get("annotations") or {}).get(key) if isinstance(meta.get("annotations"), dict) else None
+        v = obj(meta.get("annotations")).get(key)
         if v is not None:
             ann = {**(ann or {}), key: v}
     if ann:

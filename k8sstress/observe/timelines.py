@@ -51,6 +51,7 @@ from k8sstress.observe.raw import (
     trim_meta,
     trim_pod,
 )
+from k8sstress.observe.raw import obj as as_object
 from k8sstress.records import (
     LAUNCH_ID_LABEL,
     LIMITS_LABEL,
@@ -98,16 +99,14 @@ class _Owner:
 class _Pod:
     """One tracked pod, kept small (see the module docstring)."""
 
-    __slots__ = ("namespace", "name", "uid", "pod", "events", "timeline", "owner", "outcome", "flags")
+    __slots__ = ("namespace", "name", "uid", "blob", "timeline", "owner", "outcome", "flags")
 
     def __init__(self, namespace: str, name: str, uid: str) -> None:
         self.namespace = namespace
         self.name = name
         self.uid = uid
-        self.pod: bytes | None = None
-        """The packed trimmed state (None while it was never packed: see the hot cache)."""
-        self.events: bytes | None = None
-        """The packed list of trimmed events (None: none, or not packed yet)."""
+        self.blob: bytes | None = None
+        """``[trimmed pod, [trimmed events]]`` packed (None until the pod first went quiet)."""
         self.timeline = b""
         self.owner: _Owner | None = None
         self.outcome: Outcome | None = None
@@ -117,17 +116,15 @@ class _Pod:
 class _Hot:
     """A pod changed lately: its parsed state, events and what classification read from them."""
 
-    __slots__ = ("pod", "events", "views", "state", "pod_changed", "events_changed")
+    __slots__ = ("pod", "events", "views", "state", "changed")
 
-    def __init__(self, pod: RawObject, state: tuple[int, ...], events: list[RawObject] | None) -> None:
+    def __init__(self, pod: RawObject, events: list[RawObject], state: tuple[int, ...]) -> None:
         self.pod = pod
         self.events = events
-        """None until needed (then unpacked)."""
         self.views: list[events_mod.EventView] | None = None
         self.state = state
         """Codes of the current phase, conditions, container states (diffed on every change)."""
-        self.pod_changed = False
-        self.events_changed = False
+        self.changed = False
 
 
 def _same_event(a: RawObject, b: RawObject) -> bool:
@@ -210,11 +207,17 @@ class Timelines:
         return self
 
     # -- the hot cache ------------------------------------------------------------------------
+    def _unpack(self, track: _Pod) -> tuple[RawObject, list[RawObject]]:
+        if track.blob is None:
+            return {}, []
+        pod, events = self._codec.unpack(track.blob)
+        return pod, events
+
     def _heat(self, track: _Pod) -> _Hot:
         hot = self._hot.pop(track.uid, None)
         if hot is None:
-            pod = self._codec.unpack(track.pod) if track.pod is not None else {}
-            hot = _Hot(pod, self._state_of(pod, {}) if pod else (), None if track.events is not None else [])
+            pod, events = self._unpack(track)
+            hot = _Hot(pod, events, self._state_of(pod, {}) if pod else ())
             if len(self._hot) >= self._hot_max:
                 self._cool(next(iter(self._hot)))
         self._hot[track.uid] = hot  # (re)inserted last: the cache is in order of last use
@@ -222,23 +225,13 @@ class Timelines:
 
     def _cool(self, uid: str) -> None:
         hot = self._hot.pop(uid)
-        track = self._pods[uid]
-        if hot.pod_changed:
-            track.pod = self._codec.pack(hot.pod)
-        if hot.events_changed and hot.events is not None:
-            track.events = self._codec.pack(hot.events) if hot.events else None
+        if hot.changed:
+            self._pods[uid].blob = self._codec.pack([hot.pod, hot.events])
 
     def compact(self) -> None:
         """Pack every hot pod now (a snapshot's worth of memory; the fold works either way)."""
         while self._hot:
             self._cool(next(iter(self._hot)))
-
-    def _events_of(self, track: _Pod, hot: _Hot | None) -> list[RawObject]:
-        if hot is not None:
-            if hot.events is None:
-                hot.events = self._codec.unpack(track.events) if track.events is not None else []
-            return hot.events
-        return self._codec.unpack(track.events) if track.events is not None else []
 
     # -- pods -----------------------------------------------------------------------------------
     def _owner(self, kind: str, namespace: str, name: str) -> _Owner:
@@ -289,10 +282,10 @@ class Timelines:
             trimmed = trim_pod(obj)
             if trimmed != hot.pod:
                 hot.pod = trimmed
-                hot.pod_changed = changed = True
+                hot.changed = changed = True
         elif not hot.pod:  # first heard of in a relist, already gone: its name is all there is
             hot.pod = trim_pod(obj)
-            hot.pod_changed = True
+            hot.changed = True
         if type_ == "DELETED":
             if self._requested not in hot.state and not synthetic_gone:
                 entries.append((seen, deletion_requested(meta), self._requested))
@@ -369,7 +362,7 @@ class Timelines:
             return None
         target = event_target(ev)
         kind = target.get("kind")
-        meta = ev.get("metadata") if isinstance(ev.get("metadata"), dict) else {}
+        meta = as_object(ev.get("metadata"))
         namespace = str(target.get("namespace") or meta.get("namespace") or "")
         if kind == "Pod":
             track = self._pod_for_event(target, namespace)
@@ -393,8 +386,8 @@ class Timelines:
     def _add_pod_event(self, track: _Pod, ev: RawObject) -> None:
         trimmed = trim_event(ev)
         hot = self._heat(track)
-        i = _put_event(self._events_of(track, hot), trimmed)
-        hot.events_changed = True
+        i = _put_event(hot.events, trimmed)
+        hot.changed = True
         if hot.views is not None:
             read = events_mod.view(trimmed)
             if read is None or i > len(hot.views):
@@ -441,7 +434,7 @@ class Timelines:
         if type_ == "DELETED":
             owner.gone = True
         if "status" in obj or "spec" in obj or owner.obj is None:
-            spec = obj.get("spec") if isinstance(obj.get("spec"), dict) else {}
+            spec = as_object(obj.get("spec"))
             owner.obj = {
                 "kind": kind,
                 "metadata": trim_meta(meta),
@@ -458,8 +451,8 @@ class Timelines:
         if type_ == "DELETED":
             self._nodes.pop(name, None)
             return
-        spec = obj.get("spec") if isinstance(obj.get("spec"), dict) else {}
-        status = obj.get("status") if isinstance(obj.get("status"), dict) else {}
+        spec = as_object(obj.get("spec"))
+        status = as_object(obj.get("status"))
         self._nodes[name] = {
             "metadata": {"name": name, "labels": meta.get("labels") or {}},
             "spec": {k: spec[k] for k in ("taints", "unschedulable") if k in spec},
@@ -497,13 +490,11 @@ class Timelines:
     def pod(self, uid: str) -> RawObject:
         """The pod's last state (trimmed)."""
         hot = self._hot.get(uid)
-        if hot is not None:
-            return hot.pod
-        track = self._pods[uid]
-        return self._codec.unpack(track.pod) if track.pod is not None else {}  # type: ignore[no-any-return]
+        return hot.pod if hot is not None else self._unpack(self._pods[uid])[0]
 
     def pod_events(self, uid: str) -> list[RawObject]:
-        return list(self._events_of(self._pods[uid], self._hot.get(uid)))
+        hot = self._hot.get(uid)
+        return list(hot.events) if hot is not None else self._unpack(self._pods[uid])[1]
 
     def deleted(self, uid: str) -> bool:
         return bool(self._pods[uid].flags)
@@ -563,14 +554,14 @@ class Timelines:
         track = self._pods[uid]
         self._dirty.pop(uid, None)
         hot = self._hot.get(uid)
+        events: list[Any]
         if hot is not None:
             pod = hot.pod
             if hot.views is None:
-                hot.views = events_mod.views(self._events_of(track, hot))
-            events: list[Any] = hot.views
+                hot.views = events_mod.views(hot.events)
+            events = hot.views
         else:
-            pod = self._codec.unpack(track.pod) if track.pod is not None else {}
-            events = self._events_of(track, None)
+            pod, events = self._unpack(track)
         deleted = bool(track.flags)
         stop_latency = None
         if stop is not None and deleted:

@@ -43,8 +43,10 @@ import urllib3
 
 from k8sstress.errors import ClusterError
 from k8sstress.kube import ApiError, Kube
+from k8sstress.observe.raw import event_target
+from k8sstress.observe.raw import obj as as_object
 from k8sstress.observe.timelines import OWNER_KINDS, Timelines
-from k8sstress.records import ObservedEvent, RawObject, Verdict
+from k8sstress.records import LaunchRecord, ObservedEvent, PodHistory, RawObject, StopRecord, Verdict
 from k8sstress.rundir import JsonlWriter, RunDir
 
 __all__ = [
@@ -102,8 +104,8 @@ def node_fingerprint(node: RawObject) -> Hashable:
     Node heartbeats rewrite timestamps every few seconds; a change that leaves this
     fingerprint alone is not passed on.
     """
-    spec = node.get("spec") if isinstance(node.get("spec"), dict) else {}
-    status = node.get("status") if isinstance(node.get("status"), dict) else {}
+    spec = as_object(node.get("spec"))
+    status = as_object(node.get("status"))
     conds = tuple(sorted((str(c.get("type")), str(c.get("status")), str(c.get("reason")))
                          for c in status.get("conditions") or [] if isinstance(c, dict)))
     taints = tuple(sorted((str(t.get("key")), str(t.get("value")), str(t.get("effect")))
@@ -121,12 +123,15 @@ class Inventory:
     """What one list+watch has seen: uid -> (resourceVersion, namespace, name, fingerprint). Pure.
 
     It is what a relist is diffed against, and (with a ``fingerprint``) what lets a
-    watcher skip changes that do not matter.
+    watcher skip changes that do not matter. With ``keep=False`` it remembers nothing
+    (for Events: numerous, and folded idempotently): a relist then hands on every
+    listed object, and reports no vanished ones.
     """
 
-    def __init__(self, fingerprint: Callable[[RawObject], Hashable] | None = None) -> None:
+    def __init__(self, fingerprint: Callable[[RawObject], Hashable] | None = None, *, keep: bool = True) -> None:
         self._known: dict[str, tuple[str, str, str, Hashable]] = {}
         self._fingerprint = fingerprint
+        self.keep = keep
 
     def __len__(self) -> int:
         return len(self._known)
@@ -138,7 +143,7 @@ class Inventory:
         """Record a watch event; False when it changes nothing that matters (same fingerprint)."""
         meta = _meta(obj)
         uid = meta.get("uid")
-        if not isinstance(uid, str):
+        if not isinstance(uid, str) or not self.keep:
             return True
         if type_ == "DELETED":
             self._known.pop(uid, None)
@@ -165,6 +170,9 @@ class Inventory:
             meta = _meta(obj)
             uid = meta.get("uid")
             if not isinstance(uid, str):
+                continue
+            if not self.keep:
+                out.append((fresh, obj))
                 continue
             rv = str(meta.get("resourceVersion") or "")
             fp = self._fingerprint(obj) if self._fingerprint is not None else None
@@ -202,7 +210,7 @@ class ResourceWatcher:
                  namespace: str | None = None, label_selector: str | None = None,
                  resource_version: str | None = None, timeout_s: int = 60, page_size: int = 500,
                  backoff_initial_s: float = 0.2, backoff_max_s: float = 10.0,
-                 fingerprint: Callable[[RawObject], Hashable] | None = None) -> None:
+                 fingerprint: Callable[[RawObject], Hashable] | None = None, inventory: bool = True) -> None:
         self.kube = kube
         self.resource = RESOURCES[resource] if isinstance(resource, str) else resource
         self.namespace = namespace
@@ -211,7 +219,7 @@ class ResourceWatcher:
         self.page_size = page_size
         self.backoff_initial_s = backoff_initial_s
         self.backoff_max_s = backoff_max_s
-        self.inventory = Inventory(fingerprint)
+        self.inventory = Inventory(fingerprint, keep=inventory)
         self.stats: Counter[str] = Counter()
         self.last_error: str | None = None
         self.synced = threading.Event()
@@ -219,7 +227,7 @@ class ResourceWatcher:
         self._emit = emit
         self._rv = resource_version
         self._need_list = resource_version is None
-        self._listed_once = False
+        self._listed_once = resource_version is not None  # resumed: the next LIST is a relist
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         if resource_version is not None:
@@ -287,7 +295,7 @@ class ResourceWatcher:
                     continue
                 raise
             break
-        first = not self._listed_once and len(self.inventory) == 0
+        first = not self._listed_once
         changes = self.inventory.relist(items, kind=self.resource.kind, api_version=self.resource.api_version,
                                         fresh="ADDED" if first else "RELIST")
         self.stats["lists" if first else "relists"] += 1
@@ -299,16 +307,17 @@ class ResourceWatcher:
         self._listed_once = True
         self.synced.set()
 
-    def _session(self) -> None:
+    def _session(self) -> bool:
+        """List if needed, then watch until the stream ends; False when it ended at once with nothing."""
         if self._need_list:
             self._list()
         progressed = False
+        started = time.monotonic()
         try:
             for ev in self.kube.watch_lines(self.resource.path(self.namespace), self._rv, timeout_s=self.timeout_s,
                                             label_selector=self.label_selector, bookmarks=True):
                 if self._stop.is_set():
-                    return
-                progressed = True
+                    return True
                 type_ = ev.get("type")
                 obj = ev.get("object")
                 if not isinstance(obj, dict):
@@ -317,6 +326,7 @@ class ResourceWatcher:
                     if obj.get("code") == 410:
                         raise _Expired(str(obj.get("message") or "Gone"))
                     raise _WatchError(f"watch error {obj.get('code')}: {obj.get('message')}")
+                progressed = True
                 rv = _meta(obj).get("resourceVersion")
                 if rv:
                     self._rv = str(rv)
@@ -330,23 +340,27 @@ class ResourceWatcher:
                     self.stats["unchanged"] += 1
         except _Expired:
             self._expired()
-            return
+            return True
         except ApiError as exc:
             if exc.status == 410:
                 self._expired()
-                return
+                return True
             raise
         except _RETRYABLE as exc:
             if progressed:  # the stream broke after working: resume at once from the last version
                 self.stats["reconnects"] += 1
                 self.last_error = f"{type(exc).__name__}: {exc}"
-                return
+                return True
             raise
         self.stats["watch_ends"] += 1
+        return progressed or time.monotonic() - started >= 1.0
 
     def _expired(self) -> None:
         self.stats["expired"] += 1
         self._need_list = True
+
+    def _sleep(self, seconds: float) -> None:
+        self._stop.wait(seconds)  # a stop ends the backoff at once
 
     def _before_sleep(self, state: tenacity.RetryCallState) -> None:
         exc = state.outcome.exception() if state.outcome is not None else None
@@ -358,15 +372,18 @@ class ResourceWatcher:
     def _run(self) -> None:
         retrying = tenacity.Retrying(
             retry=tenacity.retry_if_exception_type(_RETRYABLE),
-            wait=tenacity.wait_exponential_jitter(initial=self.backoff_initial_s, max=self.backoff_max_s),
+            wait=tenacity.wait_exponential_jitter(multiplier=self.backoff_initial_s, max=self.backoff_max_s,
+                                                 jitter=self.backoff_initial_s),
             stop=tenacity.stop_when_event_set(self._stop),
-            sleep=self._stop.wait,
+            sleep=self._sleep,
             before_sleep=self._before_sleep,
             reraise=True,
         )
         while not self._stop.is_set():
             try:
-                retrying(self._session)
+                if not retrying(self._session):  # a server that ends every watch at once: do not spin
+                    self.stats["empty_watches"] += 1
+                    self._stop.wait(self.backoff_initial_s * 5)
             except Exception as exc:  # stopped while backing off, or something not retryable
                 if self._stop.is_set():
                     break
@@ -446,9 +463,7 @@ class Interest:
 
     def route(self, ev: RawObject) -> Hashable | None:
         """None: keep the event now. :data:`SKIP`: not about anything tracked. Else the key to park it under."""
-        target = ev.get("involvedObject")
-        if not isinstance(target, dict):
-            target = ev.get("regarding") if isinstance(ev.get("regarding"), dict) else {}
+        target = event_target(ev)
         kind = target.get("kind")
         if kind == "Node":
             return None if self.nodes else SKIP
@@ -505,17 +520,20 @@ class Observer:
     :class:`~k8sstress.rundir.RunDir` (its ``observer.jsonl``), a file path or a
     :class:`~k8sstress.rundir.JsonlWriter` to append every kept event to.
     ``timelines``: the fold to update (a new :class:`Timelines` by default).
-    ``on_verdict``: called with the pod's new verdict each time a pod (or an event
-    about it) changes. ``resume_from``: ``{resource: resourceVersion}`` to watch from
-    instead of listing first (e.g. :func:`~k8sstress.observe.recording.resume_point`).
+    ``on_verdict``: called with a pod's new verdict after it (or an event about it)
+    changed, and the last event that changed it; the changed pods are classified in
+    batches, each once, at most ``classify_interval_s`` after the change (sooner when
+    ``classify_batch`` pods are waiting). ``resume_from``: ``{resource:
+    resourceVersion}`` to watch from instead of listing first (e.g.
+    :func:`~k8sstress.observe.recording.resume_point`).
     """
 
     def __init__(self, kube: Kube, *, namespace: str | None = None, label_selector: str | None = None,
                  resources: Iterable[str] = DEFAULT_RESOURCES, sink: Sink | None = None,
                  record: RunDir | JsonlWriter | str | Path | None = None, timelines: Timelines | None = None,
                  on_verdict: OnVerdict | None = None, resume_from: Mapping[str, str] | None = None,
-                 timeout_s: int = 60, backoff_max_s: float = 10.0,
-                 clock: Callable[[], float] = time.time) -> None:
+                 timeout_s: int = 60, backoff_max_s: float = 10.0, classify_interval_s: float = 0.05,
+                 classify_batch: int = 256, clock: Callable[[], float] = time.time) -> None:
         self.kube = kube
         self.namespace = namespace
         self.label_selector = label_selector
@@ -524,7 +542,13 @@ class Observer:
         self.on_verdict = on_verdict
         self.clock = clock
         self.stats: Counter[str] = Counter()
+        self.classify_interval_s = classify_interval_s
+        self.classify_batch = classify_batch
         self._lock = threading.Lock()
+        self._changed: dict[str, ObservedEvent] = {}
+        self._last_classify = time.monotonic()
+        self._ticker: threading.Thread | None = None
+        self._stopping = threading.Event()
         self._own_writer = False
         self._writer: JsonlWriter | None
         if isinstance(record, RunDir):
@@ -547,14 +571,23 @@ class Observer:
             self.watchers[name] = ResourceWatcher(
                 kube, RESOURCES[name], self._emit, namespace=namespace, label_selector=label_selector,
                 resource_version=resume.get(name), timeout_s=timeout_s, backoff_max_s=backoff_max_s,
-                fingerprint=node_fingerprint if name == "nodes" else None)
+                fingerprint=node_fingerprint if name == "nodes" else None, inventory=name != "events")
 
     # -- lifecycle ------------------------------------------------------------------------------
     def start(self) -> Observer:
         # pods and owners first, so their events find them tracked
         for name in sorted(self.watchers, key=lambda n: {"events": 2, "nodes": 1}.get(n, 0)):
             self.watchers[name].start()
+        if self.on_verdict is not None:
+            self._ticker = threading.Thread(target=self._tick, name="observer-classify", daemon=True)
+            self._ticker.start()
         return self
+
+    def _tick(self) -> None:
+        while not self._stopping.wait(self.classify_interval_s / 2):
+            with self._lock:
+                if self._changed and time.monotonic() - self._last_classify >= self.classify_interval_s:
+                    self._classify_changed()
 
     def wait_synced(self, timeout: float = 60.0) -> bool:
         """Wait until every watcher emitted its first LIST."""
@@ -572,8 +605,9 @@ class Observer:
         """
         for w in self.watchers.values():
             w.stop()
-        with self._lock:  # let an emit under way finish
-            pass
+        self._stopping.set()
+        with self._lock:  # let an emit under way finish, then give the last changes their verdicts
+            self._classify_changed()
         if timeout:
             deadline = time.monotonic() + timeout
             for w in self.watchers.values():
@@ -602,6 +636,23 @@ class Observer:
     def watcher_stats(self) -> dict[str, dict[str, int]]:
         return {n: dict(w.stats) for n, w in self.watchers.items()}
 
+    # -- reading the fold while it runs (under the lock the watchers fold under) ------------------
+    def verdicts(self, launches: Iterable[LaunchRecord] | Mapping[str, LaunchRecord] | None = None,
+                 stops: Iterable[StopRecord] | Mapping[str, StopRecord] | None = None) -> list[Verdict]:
+        """:meth:`Timelines.verdicts` now: every pod, refused owner and (given launches) launch."""
+        with self._lock:
+            return self.timelines.verdicts(launches, stops)
+
+    def histories(self) -> list[PodHistory]:
+        with self._lock:
+            return self.timelines.histories()
+
+    def verdict(self, namespace: str, name: str) -> Verdict | None:
+        """The verdict of the (latest) pod with this name, or None when none was seen."""
+        with self._lock:
+            uid = self.timelines.find(namespace, name)
+            return self.timelines.classify(uid) if uid is not None else None
+
     # -- the one entry point of all watchers ------------------------------------------------------
     def _emit(self, resource: str, type_: str, obj: RawObject, synthetic: bool) -> None:
         with self._lock:
@@ -619,15 +670,32 @@ class Observer:
             self._dispatch(seen, resource, type_, obj, synthetic)
             for p_seen, p_type, p_obj, p_synthetic in self.interest.release(keys):
                 self._dispatch(p_seen, "events", p_type, p_obj, p_synthetic)
+            if self._changed and (len(self._changed) >= self.classify_batch
+                                  or time.monotonic() - self._last_classify >= self.classify_interval_s):
+                self._classify_changed()
+
+    def _classify_changed(self) -> None:
+        """Under the lock: each pod changed since the last batch gets its verdict, once."""
+        self._last_classify = time.monotonic()
+        if not self._changed or self.on_verdict is None:
+            return
+        changed, self._changed = self._changed, {}
+        for uid, ev in changed.items():
+            try:
+                self.on_verdict(self.timelines.classify(uid), ev)
+            except Exception:  # the caller's callback must not end the observation
+                self.stats["verdict_errors"] += 1
+                log.exception("observer: on_verdict failed")
 
     def _dispatch(self, seen: float, resource: str, type_: str, obj: RawObject, synthetic: bool) -> None:
-        extra = {"synthetic": True} if synthetic else {}
-        ev = ObservedEvent.model_construct(seen=seen, resource=resource, type=type_, object=obj, **extra)
+        ev = (ObservedEvent.model_construct(seen=seen, resource=resource, type=type_, object=obj, synthetic=True)
+              if synthetic else ObservedEvent.model_construct(seen=seen, resource=resource, type=type_, object=obj))
         self.stats[f"{resource}:{type_}"] += 1
         if self._writer is not None:
             self._writer.write(ev)
         uid = self.timelines.apply_raw(seen, resource, type_, obj)
         if uid is not None and self.on_verdict is not None:
-            self.on_verdict(self.timelines.classify(uid), ev)
+            self._changed.pop(uid, None)
+            self._changed[uid] = ev
         if self.sink is not None:
             self.sink(ev)

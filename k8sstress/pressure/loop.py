@@ -96,8 +96,8 @@ class PressureModel:
 
     def stop(self, timeout: float = 10) -> None:
         self._stop.set()
-        for t in self._threads:
-            t.join(timeout)
+        for t in self._threads:  # watchers are daemons blocked on a stream: do not wait long for them
+            t.join(timeout if t.name == "pressure-tick" else 0.2)
         self._pool.shutdown(wait=True, cancel_futures=True)
         if self._leader:
             self._release_lease()
@@ -137,12 +137,12 @@ class PressureModel:
                     self._nodes.pop(name, None)
                     self._books.pop(name, None)
                 else:
-                    view = model.node_view(obj)
-                    self._nodes[name] = view
+                    nview = model.node_view(obj)
+                    self._nodes[name] = nview
                     self._node_uids[name] = obj["metadata"].get("uid", name)
                     if name not in self._books:
                         book = model.NodeBook()
-                        if view.memory_pressure:
+                        if nview.memory_pressure:
                             book.last_threshold_met = self.clock()
                         self._books[name] = book
             return
@@ -182,7 +182,7 @@ class PressureModel:
                     for ev in self.kube.watch_lines(path, rv, timeout_s=30):
                         if self._stop.is_set():
                             return
-                        t = ev.get("type")
+                        t = str(ev.get("type"))
                         obj = ev.get("object") or {}
                         if t == "ERROR":
                             gone = True

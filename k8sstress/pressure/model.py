@@ -400,11 +400,11 @@ def decide(node: NodeView, pods: list[PodView], now: float, book: NodeBook,
         usage_by_pod[uid] = usage_by_pod.get(uid, 0) + u
     ranked = rank_for_eviction(live, usage_by_pod)
     if ranked:
-        victim = ranked[0]
-        parts = [(c.name, per_container.get((victim.uid, i), 0), c.request_text)
-                 for i, c in enumerate(victim.containers)]
+        evictee = ranked[0]
+        parts = [(c.name, per_container.get((evictee.uid, i), 0), c.request_text)
+                 for i, c in enumerate(evictee.containers)]
         actions.append(Action(
-            "evict", victim, 0, node.name, usage=usage_by_pod.get(victim.uid, 0),
+            "evict", evictee, 0, node.name, usage=usage_by_pod.get(evictee.uid, 0),
             message=kubelet.eviction_message(node.threshold_text, available, parts),
             event_annotations=kubelet.eviction_event_annotations(parts),
             detail={"available": available, "ranking": [p.key for p in ranked[:10]]}))
@@ -412,7 +412,7 @@ def decide(node: NodeView, pods: list[PodView], now: float, book: NodeBook,
 
 
 def _status_with(c: ContainerView, state: RawObject, **extra: Any) -> RawObject:
-    st = dict(c.status) if c.status else {"name": c.name, "image": "", "imageID": ""}
+    st: RawObject = dict(c.status) if c.status else {"name": c.name, "image": "", "imageID": ""}
     st.setdefault("name", c.name)
     st["state"] = state
     st.update(extra)

@@ -19,7 +19,6 @@ from markupsafe import Markup
 from k8sstress import __version__
 from k8sstress.analyze import Summary
 from k8sstress.analyze.catalog import FAILURE_OUTCOMES, METRICS
-from k8sstress.report import plots
 
 __all__ = ["render_html", "CSP"]
 
@@ -100,10 +99,10 @@ _TEMPLATE = r"""<!DOCTYPE html>
 </section>
 
 <section id="breaking"><h2>Breaking point</h2>
-<table><tr><th>signal</th><th class="num">at (s)</th><th class="num">offered /s</th><th class="num">launches sent</th><th class="num">pods alive</th><th>step</th><th>detail</th></tr>
+<table><tr><th>signal</th><th class="num">at (s)</th><th class="num">target /s</th><th class="num">offered /s</th><th class="num">launches sent</th><th class="num">pods alive</th><th>step</th><th>detail</th></tr>
 {% for key, label in breaking_rows %}{% set p = s.breaking_point.get(key) %}
-<tr><td>{{ label }}</td>{% if p %}<td class="num">{{ p.at_s|num }}</td><td class="num">{{ p.rate_per_s|num }}</td><td class="num">{{ p.launches_sent }}</td><td class="num">{{ p.pods_alive }}</td><td>{{ p.step if p.step is not none else '' }}</td>
-<td>{{ detail(p) }}</td>{% else %}<td colspan="6" class="muted">not reached in this run</td>{% endif %}</tr>{% endfor %}
+<tr><td>{{ label }}</td>{% if p %}<td class="num">{{ p.at_s|num }}</td><td class="num">{{ p.target_rate_per_s|num }}</td><td class="num">{{ p.rate_per_s|num }}</td><td class="num">{{ p.launches_sent }}</td><td class="num">{{ p.pods_alive }}</td><td>{{ p.step if p.step is not none else '' }}</td>
+<td>{{ detail(p) }}</td>{% else %}<td colspan="7" class="muted">not reached in this run</td>{% endif %}</tr>{% endfor %}
 </table>
 {% if s.breaking_point.earliest %}<p>The first limit reached: <b>{{ label_of(s.breaking_point.earliest) }}</b>.</p>{% endif %}
 </section>
@@ -249,6 +248,8 @@ def _cards(s: Summary) -> list[tuple[str, str, str]]:
 
 def render_html(s: Summary) -> str:
     """The whole report page for one summary."""
+    from k8sstress.report import plots  # matplotlib: imported only when a page is drawn
+
     env = Environment(autoescape=True, trim_blocks=False, lstrip_blocks=False)
     env.filters["num"] = _num
     run = s.run
@@ -256,20 +257,21 @@ def render_html(s: Summary) -> str:
     start = float(run.get("started_at") or 0.0)
     series = s.series
     prom = s.prometheus
+    actions = series.get("actions") or []
     figures: list[tuple[str, Markup, str]] = [
-        ("Launch rate and runner errors", Markup(plots.launches(series.get("launches") or {})),
-         "Bars: launches the runner refused (4xx; hatched: 429 back-pressure) or failed (5xx, timeouts), per "
+        ("Launch rate and runner errors", Markup(plots.launches(series.get("launches") or {}, actions)),
+         "Filled: launches the runner refused (4xx) or failed (5xx, timeouts); dashed: 429 back-pressure; per "
          f"{series.get('bucket_s')} s bucket. Lines: launches sent and offered by the schedule."),
-        ("Pods by outcome over time", Markup(plots.outcomes(series.get("outcomes") or {})),
+        ("Pods by outcome over time", Markup(plots.outcomes(series.get("outcomes") or {}, actions)),
          "The state of every pod at each moment (stacked); launches that never got a pod appear at their verdict."),
         ("Pending-time survival", Markup(plots.survival(series.get("pending_survival") or {})),
          "Kaplan–Meier: the share of pods still Pending t seconds after creation. Pods never scheduled while "
          "watched are censored, not dropped."),
         ("Latency quantiles per phase", Markup(plots.latency(s.latency)),
          "Over all pods and launches; those that never reached the phase count as unreached (infinite)."),
-        ("Runner state drift", Markup(plots.drift(series.get("drift") or {}, int(s.metrics.get("state_reports") or 0))),
+        ("Runner state drift", Markup(plots.drift(series.get("drift") or {}, int(s.metrics.get("state_reports") or 0), actions)),
          f"Reports that lag the cluster by less than {s.reaction.get('drift', {}).get('grace_s', 5)} s are not drift."),
-        ("Node allocation and pressure", Markup(plots.nodes(series.get("nodes") or {})),
+        ("Node allocation and pressure", Markup(plots.nodes(series.get("nodes") or {}, actions)),
          "Requests of pods bound to nodes vs the nodes' allocatable; nodes with Memory/Disk/PID pressure or not Ready."),
     ]
     if prom is not None:
@@ -307,7 +309,7 @@ def render_html(s: Summary) -> str:
     if isinstance(cluster, Mapping):
         cluster = f"{cluster.get('name', '?')} ({cluster.get('backend', '?')})"
     return template.render(
-        s=s, run=run, version=__version__, csp=CSP, started=started_text, target=target or "-",
+        s=s, run=run, version=__version__, csp=Markup(CSP), started=started_text, target=target or "-",
         cluster=cluster or "-", colors=plots.OUTCOME_COLORS, failures=failures, outcome_names=names,
         launches_n=launches_n, pods_n=int(s.metrics.get("pods") or 0),
         share=lambda n: f"{100.0 * n / launches_n:.1f} %" if launches_n else "–",

@@ -79,7 +79,8 @@ def detect_partial(run_dir: Path, meta: Mapping[str, Any]) -> bool:
     if meta.get("partial") is True or meta.get("aborted") is True:
         return True
     status = meta.get("status") or meta.get("ended")
-    if isinstance(status, str) and status.lower() in ("aborted", "interrupted", "killed", "timeout", "partial"):
+    if isinstance(status, str) and status.lower() in ("aborted", "interrupted", "killed", "timeout", "timed-out",
+                                                      "partial"):
         return True
     if meta.get("ended_at") is None:
         summary = run_dir / FILES["summary"]
@@ -103,8 +104,10 @@ def prometheus_url(meta: Mapping[str, Any]) -> str | None:
     return None
 
 
-def load_run(run_dir: str | Path) -> LoadedRun:
-    """Read everything a run directory holds (no Prometheus queries here)."""
+def load_run(run_dir: str | Path, *, partial: bool | None = None) -> LoadedRun:
+    """Read everything a run directory holds (no Prometheus queries here).
+
+    ``partial``: whether the record was cut short; None asks :func:`detect_partial`."""
     rd = RunDir(run_dir)
     path = rd.path
     notes: list[str] = []
@@ -159,7 +162,7 @@ def load_run(run_dir: str | Path) -> LoadedRun:
     histories = timelines.histories()
     verdicts = timelines.verdicts(launches, stops)
     owner_events = {(o["namespace"], o["kind"], o["name"]): o["events"] for o in timelines.owners() if o["events"]}
-    partial = detect_partial(path, meta)
+    partial = detect_partial(path, meta) if partial is None else partial
     ended = epoch(meta.get("ended_at"))
     end = ended
     if end is None:

@@ -37,25 +37,42 @@ OUTCOME_COLORS: dict[str, str] = {
     "Lost": "#000000",
     "Orphaned": "#ff6f00",
 }
-_RC = {"svg.fonttype": "none", "svg.hashsalt": "k8sstress", "font.size": 9, "axes.titlesize": 10,
+_RC: dict[str, Any] = {"svg.fonttype": "none", "svg.hashsalt": "k8sstress", "font.size": 9, "axes.titlesize": 10,
        "axes.spines.top": False, "axes.spines.right": False, "legend.fontsize": 8, "legend.frameon": False}
+
+
+def _rc() -> Any:
+    """Our matplotlib settings, for the duration of one drawing."""
+    return matplotlib.rc_context(_RC)  # type: ignore[arg-type]
+
+
 _PROLOGUE = re.compile(r"^.*?(?=<svg)", re.S)
 _METADATA = re.compile(r"<metadata>.*?</metadata>\s*", re.S)
 
 
 def to_svg(fig: Figure) -> str:
     buf = io.StringIO()
-    with matplotlib.rc_context(_RC):
-        fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None, "Creator": None})
+    with _rc():
+        fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
     text = _METADATA.sub("", _PROLOGUE.sub("", buf.getvalue(), count=1))
     return text.strip()
 
 
 def _fig(h: float = 3.0, rows: int = 1, sharex: bool = True) -> tuple[Figure, Any]:
-    with matplotlib.rc_context(_RC):
-        fig = Figure(figsize=(9.5, h * rows), dpi=100)
+    with _rc():
+        fig = Figure(figsize=(9.5, h * rows), dpi=100, layout="constrained")
         axes = fig.subplots(rows, 1, sharex=sharex, squeeze=False)[:, 0]
     return fig, axes
+
+
+def _mark_actions(axes: Sequence[Any], actions: Sequence[Mapping[str, Any]] | None) -> None:
+    """Vertical lines where the scenario acted on the cluster (node added, node lost, ...)."""
+    for a in actions or ():
+        for i, ax in enumerate(axes):
+            ax.axvline(a["at_s"], color="#455a64", ls=":", lw=1)
+            if i == 0:
+                ax.annotate(a["action"], (a["at_s"], 1.0), xycoords=("data", "axes fraction"), fontsize=7,
+                            color="#455a64", rotation=90, ha="right", va="top")
 
 
 def _clean(xs: Sequence[Any]) -> list[float]:
@@ -68,9 +85,9 @@ def _empty(ax: Any, text: str) -> None:
     ax.set_yticks([])
 
 
-def launches(series: Mapping[str, Any]) -> str:
+def launches(series: Mapping[str, Any], actions: Sequence[Mapping[str, Any]] | None = None) -> str:
     """Launch rate (sent vs offered) and runner errors per bucket; launch API latency over time."""
-    with matplotlib.rc_context(_RC):
+    with _rc():
         fig, (ax, ax2) = _fig(2.6, 2)
         t = series.get("t") or []
         if not t or not any(series.get("sent") or []):
@@ -87,18 +104,19 @@ def launches(series: Mapping[str, Any]) -> str:
         ax.set_ylabel("launches /s")
         bx = ax.twinx()
         bx.spines["right"].set_visible(True)
+        edges = [*t, t[-1] + width]
         bottom = [0.0] * len(t)
         for key, color, label in (("errors", "#e53935", "errors (5xx, timeout)"), ("rejected", "#ff9800", "rejected (4xx)"),
                                   ("throttled", "#6a1b9a", "of which 429")):
             vals = [float(v) for v in series.get(key) or [0] * len(t)]
-            if key == "throttled":
-                if any(vals):
-                    bx.bar(t, vals, width=width, align="edge", color="none", edgecolor=color, hatch="///",
-                           lw=0.6, label=label)
+            if not any(vals):
                 continue
-            if any(vals):
-                bx.bar(t, vals, width=width, align="edge", bottom=bottom, color=color, alpha=0.55, label=label)
-                bottom = [b + v for b, v in zip(bottom, vals, strict=False)]
+            if key == "throttled":
+                bx.stairs(vals, edges, color=color, lw=1.2, ls="--", label=label)
+                continue
+            top = [b + v for b, v in zip(bottom, vals, strict=False)]
+            bx.stairs(top, edges, baseline=bottom, fill=True, color=color, alpha=0.55, label=label)
+            bottom = top
         bx.set_ylabel("runner refusals per bucket")
         h1, l1 = ax.get_legend_handles_labels()
         h2, l2 = bx.get_legend_handles_labels()
@@ -111,12 +129,13 @@ def launches(series: Mapping[str, Any]) -> str:
         ax2.set_xlabel("seconds into the run")
         ax2.legend(loc="upper left", ncols=3)
         ax2.set_title("Launch API latency per time bucket")
+        _mark_actions((ax, ax2), actions)
         return to_svg(fig)
 
 
-def outcomes(series: Mapping[str, Any]) -> str:
+def outcomes(series: Mapping[str, Any], actions: Sequence[Mapping[str, Any]] | None = None) -> str:
     """Pods (and pod-less launches) by state over time, stacked."""
-    with matplotlib.rc_context(_RC):
+    with _rc():
         fig, (ax,) = _fig(3.2)
         t = series.get("t") or []
         states: Mapping[str, list[int]] = series.get("states") or {}
@@ -130,12 +149,13 @@ def outcomes(series: Mapping[str, Any]) -> str:
         ax.set_xlabel("seconds into the run")
         ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
         ax.set_title("Pods by outcome over time (launches without a pod counted at their verdict)")
+        _mark_actions((ax,), actions)
         return to_svg(fig)
 
 
 def survival(km: Mapping[str, Any]) -> str:
     """The Kaplan–Meier Pending-time curve."""
-    with matplotlib.rc_context(_RC):
+    with _rc():
         fig, (ax,) = _fig(3.0)
         pts = km.get("points") or []
         if not pts:
@@ -165,7 +185,7 @@ _PHASE_LABELS = {"launch_api": "launch API", "launch_to_pod": "launch→pod", "p
 
 def latency(stats: Mapping[str, Mapping[str, Any]]) -> str:
     """Quantiles per phase, grouped bars; unreached counts written above."""
-    with matplotlib.rc_context(_RC):
+    with _rc():
         fig, (ax,) = _fig(3.2)
         phases = [p for p in _PHASE_LABELS if p in stats and (stats[p].get("count") or stats[p].get("unreached"))]
         if not phases:
@@ -184,16 +204,16 @@ def latency(stats: Mapping[str, Mapping[str, Any]]) -> str:
         for p in phases:
             un = stats[p].get("unreached") or 0
             labels.append(f"{_PHASE_LABELS[p]}\n{stats[p].get('count') or 0} reached"
-                          + (f", {un} unreached" if un else ""))
-        ax.set_xticks(range(len(phases)), labels)
+                          + (f"\n{un} unreached" if un else ""))
+        ax.set_xticks(range(len(phases)), labels, fontsize=8)
         ax.set_ylabel("seconds")
-        ax.legend(loc="upper left", ncols=4)
+        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
         ax.set_title("Latency quantiles per phase (∞: the quantile lies on an unreached pod or launch)")
         return to_svg(fig)
 
 
-def drift(series: Mapping[str, Any], reports: int) -> str:
-    with matplotlib.rc_context(_RC):
+def drift(series: Mapping[str, Any], reports: int, actions: Sequence[Mapping[str, Any]] | None = None) -> str:
+    with _rc():
         fig, (ax,) = _fig(2.4)
         t = series.get("t") or []
         vals = series.get("launches") or []
@@ -204,12 +224,14 @@ def drift(series: Mapping[str, Any], reports: int) -> str:
         ax.plot(t, vals, drawstyle="steps-post", color="#ef6c00", lw=1)
         ax.set_ylabel("launches in drift")
         ax.set_xlabel("seconds into the run")
+        ax.set_ylim(0, max(max(vals or [0]), 1) * 1.1)
         ax.set_title("Runner state drift: launches whose reported state disagreed with the cluster")
+        _mark_actions((ax,), actions)
         return to_svg(fig)
 
 
-def nodes(series: Mapping[str, Any]) -> str:
-    with matplotlib.rc_context(_RC):
+def nodes(series: Mapping[str, Any], actions: Sequence[Mapping[str, Any]] | None = None) -> str:
+    with _rc():
         fig, (ax,) = _fig(2.8)
         t = series.get("t") or []
         if not t or not any(series.get("nodes") or []):
@@ -234,11 +256,12 @@ def nodes(series: Mapping[str, Any]) -> str:
         ax.legend(h1 + h2, l1 + l2, loc="upper left", ncols=2)
         ax.set_xlabel("seconds into the run")
         ax.set_title("Node allocation and pressure")
+        _mark_actions((ax,), actions)
         return to_svg(fig)
 
 
 def _multi(items: list[tuple[str, list[tuple[float, float]], str]], start: float, title: str) -> str:
-    with matplotlib.rc_context(_RC):
+    with _rc():
         rows = max(1, min(len(items), 6))
         fig, axes = _fig(1.7, rows)
         for ax, (name, points, unit) in zip(axes, items[:rows], strict=False):
@@ -256,14 +279,26 @@ def prometheus(prom: Mapping[str, Any], start: float) -> str:
     items = [(name, [(float(t), float(v)) for t, v in s.get("points") or []], s.get("unit") or "")
              for name, s in (prom.get("series") or {}).items() if s.get("points")]
     if not items:
-        with matplotlib.rc_context(_RC):
+        with _rc():
             fig, (ax,) = _fig(1.5)
             _empty(ax, "Prometheus answered, but with no data for the run's window")
             return to_svg(fig)
     return _multi(items, start, "Runner and apiserver metrics (Prometheus)")
 
 
-def samples(entries: Mapping[str, Any], start: float, *, prefixes_last: Sequence[str] = ("load.", "harness.")) -> str:
-    names = sorted(entries, key=lambda k: (any(k.startswith(p) for p in prefixes_last), k))
+_SAMPLE_ORDER = ("load.target_rate", "load.in_flight", "load.lateness_max_s", "harness.rss_bytes",
+                 "harness.cpu_percent")
+
+
+def _sample_rank(key: str) -> tuple[int, str]:
+    if not key.startswith(("load.", "harness.")):
+        return 0, key  # the target's own metrics first
+    if key in _SAMPLE_ORDER:
+        return 1 + _SAMPLE_ORDER.index(key), key
+    return 10 + int(key.endswith("_total")), key
+
+
+def samples(entries: Mapping[str, Any], start: float) -> str:
+    names = sorted(entries, key=_sample_rank)
     items = [(k, [(float(t), float(v)) for t, v in entries[k]["points"]], "") for k in names]
     return _multi(items, start, "Metrics sampled during the run (metrics.jsonl)")

@@ -58,6 +58,12 @@ def _counts(d: Mapping[str, Any] | None, limit: int = 6) -> str:
     return text + (f", … ({len(d) - limit} more)" if len(d) > limit else "")
 
 
+def _n(count: Any, word: str) -> str:
+    """``1 launch``, ``2 launches``."""
+    plural = word + ("es" if word.endswith(("ch", "sh", "s")) else "s")
+    return f"{count} {word if count == 1 else plural}"
+
+
 def _num(x: Any, unit: str = "") -> str:
     if x is None:
         return "n/a"
@@ -74,6 +80,14 @@ def _context(s: Summary) -> tuple[str, str]:
     run_id = s.run.get("run_id")
     sel = f"k8sstress.io/run={run_id}" if run_id else "k8sstress.io/launch-id"
     return str(ns), sel
+
+
+def _load(p: Mapping[str, Any]) -> str:
+    """The load at a breaking point, in words."""
+    offered = f"{p['rate_per_s']} launches/s offered"
+    if p.get("target_rate_per_s") is not None:
+        return f"a target of {p['target_rate_per_s']} launches/s ({offered} over the trailing window)"
+    return offered
 
 
 def _fill(text: str, ns: str, sel: str) -> str:
@@ -126,7 +140,8 @@ def _did(name: str, s: Summary, entry: Mapping[str, Any]) -> list[str]:
     pods = int(entry.get("pods") or 0)
     out = []
     share = f" ({100.0 * launches / n:.1f} % of {n})" if n else ""
-    out.append(f"{launches} launches ended {name}{share}; {pods} pods were {name} at some point.")
+    out.append(f"{_n(launches, 'launch')} ended {name}{share}; {_n(pods, 'pod')} {'was' if pods == 1 else 'were'} "
+               f"{name} at some point.")
     if entry.get("modes") or entry.get("qos"):
         out.append(f"Modes: {_counts(entry.get('modes'))}; limits asked: {_counts(entry.get('limits'))}; "
                    f"QoS classes: {_counts(entry.get('qos'))}.")
@@ -138,7 +153,7 @@ def _did(name: str, s: Summary, entry: Mapping[str, Any]) -> list[str]:
         text = f"First seen {entry['first_at_s']} s into the run"
         point = s.breaking_point.get(_BREAK_FOR.get(name, ""))
         if point:
-            text += (f", at an offered load of {point['rate_per_s']} launches/s with {point['pods_alive']} pods alive"
+            text += (f", at {_load(point)} with {point['pods_alive']} pods alive"
                      + (f" (step {point['step']})" if point.get("step") is not None else ""))
         out.append(text + ".")
     if launches:
@@ -148,7 +163,8 @@ def _did(name: str, s: Summary, entry: Mapping[str, Any]) -> list[str]:
         out.append(f"{drifted} of them drifted (the runner's state disagreed with the cluster for more than {grace} s)."
                    if drifted else "Its reported state matched the cluster (within the grace) for all of them.")
         retried = int(entry.get("retried") or 0)
-        out.append(f"{retried} were retried with a new pod." if retried else "The runner did not retry any of them.")
+        out.append(f"{_n(retried, 'launch')} retried with a new pod." if retried
+                   else "The runner did not retry any of them.")
     if entry.get("simulated"):
         out.append(f"{entry['simulated']} of these outcomes were produced by the sim cluster's pressure model or "
                    "KWOK stages (simulated: true), with the strings a real kubelet writes.")
@@ -193,7 +209,7 @@ def _runner_did(topic: str, s: Summary) -> list[str]:
                f"max {_num(m.get('launch_api_max_s'), ' s')}."]
         knee = s.breaking_point.get("latency_knee")
         if knee:
-            out.append(f"Latency bent upwards {knee['at_s']} s into the run at {knee['rate_per_s']} launches/s offered "
+            out.append(f"Latency bent upwards {knee['at_s']} s into the run at {_load(knee)} "
                        f"(p95 {knee.get('p95_s')} s against an early baseline of {knee.get('baseline_p95_s')} s).")
         return out
     if topic == "drift":
@@ -265,7 +281,7 @@ def _bottlenecks(s: Summary) -> list[str]:
         what, where = labels[k]
         extra = f" ({p['slo']})" if k == "first_slo_break" and p.get("slo") else ""
         step = f", step {p['step']}" if p.get("step") is not None else ""
-        out.append(f"{i}. **{what}**{extra}: reached {p['at_s']} s into the run at {p['rate_per_s']} launches/s offered, "
+        out.append(f"{i}. **{what}**{extra}: reached {p['at_s']} s into the run at {_load(p)}, "
                    f"{p['pods_alive']} pods alive{step}. Where: {where}.")
     alloc = [(k, m.get(k)) for k in ("node_cpu_allocated_max", "node_memory_allocated_max", "node_pods_allocated_max")]
     if any(v is not None for _, v in alloc):
@@ -294,7 +310,7 @@ def _recommendations(s: Summary, classes: list[str], topics: list[str]) -> list[
         out.append(f"- Maximum-performance search: the last step held within the SLOs is step {slo_break['step'] - 1}; "
                    "run the 12 h soak at 80 % of that step's rate (never below the required load).")
     elif slo_break:
-        out.append(f"- The SLOs broke at {slo_break['rate_per_s']} launches/s offered: the maximum lies below that; "
+        out.append(f"- The SLOs broke at {_load(slo_break)}: the maximum lies below that; "
                    "run a staircase with smaller steps below it to find the last step held.")
     elif s.slo.results:
         out.append("- Every SLO held: raise the staircase to find the breaking point, then soak at 80 % of it.")
@@ -340,7 +356,7 @@ def render_runbook(s: Summary, run_dir: str | None = None) -> str:
     lines.append("")
     for name in classes:
         entry = s.by_outcome.get(name) or {}
-        seen = (f"Seen in this run: {entry.get('launches', 0)} launches, {entry.get('pods', 0)} pods.")
+        seen = f"Seen in this run: {_n(entry.get('launches', 0), 'launch')}, {_n(entry.get('pods', 0), 'pod')}."
         lines += _section(PLAYS[name], f"Outcome: {name}", seen, _did(name, s, entry), _causes(name, s, entry),
                           ns, sel, rerun)
     for t in topics:

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-import psutil
+import psutil  # type: ignore[import-untyped]
 
 from k8sstress.errors import ClusterError
 from k8sstress.kube import ApiError, Kube

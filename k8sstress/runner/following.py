@@ -3,8 +3,9 @@
 kopf runs in its own thread with its own event loop and its own registry
 (``kopf.OperatorRegistry``), namespaced (``clusterwide=False``), standalone (no
 peering), with event posting off and a server-side label selector so it only ever
-receives this runner's objects. Each watch event is handed to the runner's own loop
-with ``call_soon_threadsafe``; nothing else crosses the two loops.
+receives this runner's objects. Watch events are queued for the runner's own loop, which
+is woken with ``call_soon_threadsafe`` once per burst; nothing else crosses the
+two loops.
 """
 
 from __future__ import annotations
@@ -41,6 +42,23 @@ def connection_info(kube: Kube) -> kopf.ConnectionInfo:
     )
 
 
+class _NoDiffBase(kopf.DiffBaseStorage):
+    """No diff-base: the runner has only ``on.event`` handlers, which never look at diffs.
+
+    kopf builds an object's "essence" (a deep copy) on every event for change-detecting
+    handlers; without them that copy is pure cost (about 2/3 of kopf's time per event).
+    """
+
+    def build(self, *, body: Any, extra_fields: Any = None) -> Any:
+        return None
+
+    def fetch(self, *, body: Any) -> None:
+        return None
+
+    def store(self, *, body: Any, patch: Any, essence: Any) -> None:
+        return None
+
+
 class Follower:
     """The embedded kopf operator: ``start()`` in a thread, ``stop()`` joins it."""
 
@@ -56,14 +74,30 @@ class Follower:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.events = 0
+        self._lock = threading.Lock()
+        self._queue: list[tuple[str, str | None, RawObject]] = []
+        self._scheduled = False
         self._register()
 
     def _deliver(self, resource: str, type_: str | None, obj: RawObject) -> None:
+        """Queue an event for the runner's loop; wake that loop once per burst, not once per event."""
         self.events += 1
+        with self._lock:
+            self._queue.append((resource, type_, obj))
+            if self._scheduled:
+                return
+            self._scheduled = True
         try:
-            self.loop.call_soon_threadsafe(self.on_event, resource, type_, obj)
+            self.loop.call_soon_threadsafe(self._drain)
         except RuntimeError:  # the runner's loop is closed: we are stopping
             pass
+
+    def _drain(self) -> None:
+        with self._lock:
+            batch, self._queue = self._queue, []
+            self._scheduled = False
+        for resource, type_, obj in batch:
+            self.on_event(resource, type_, obj)
 
     def _register(self) -> None:
         reg = self.registry
@@ -73,6 +107,7 @@ class Follower:
         @kopf.on.startup(registry=reg)
         def configure(settings: kopf.OperatorSettings, **_: Any) -> None:
             settings.posting.enabled = False
+            settings.persistence.diffbase_storage = _NoDiffBase()
             settings.scanning.disabled = True
             settings.peering.standalone = True
             settings.watching.label_selectors["v1", "pods"] = selector_text
@@ -86,11 +121,13 @@ class Follower:
             return info
 
         @kopf.on.event("v1", "pods", labels=self.selector, registry=reg)
-        async def pod_event(event: dict[str, Any], **_: Any) -> None:
+        async def pod_event(**kwargs: Any) -> None:
+            event = kwargs["event"]
             self._deliver("pods", event.get("type"), event["object"])
 
         @kopf.on.event("batch", "v1", "jobs", labels=self.selector, registry=reg)
-        async def job_event(event: dict[str, Any], **_: Any) -> None:
+        async def job_event(**kwargs: Any) -> None:
+            event = kwargs["event"]
             self._deliver("jobs", event.get("type"), event["object"])
 
     def _main(self) -> None:

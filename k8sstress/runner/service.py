@@ -345,14 +345,15 @@ class Runner:
                 self.metrics.launches.labels(mode=run.mode, limits=run.limits, result="429").inc()
                 return Answer(429, {"error": "no_room", "message": f"no room for the pod: {why}",
                                     "retry_after_s": 1}, {"Retry-After": "1"})
-        self.runs[run.run_id] = run
-        self._record(run, "Pending", None, None)
+        self.runs[run.run_id] = run  # before the create: its pod's first watch event may come first
         try:
             await self._create(run, obj)
         except ClusterError as exc:
             answer = self._on_create_error(run, obj, exc)
             self.metrics.launches.labels(mode=run.mode, limits=run.limits, result=str(answer.status)).inc()
             return answer
+        if not run.history:
+            self._record(run, "Pending", None, None)
         if self.capacity is not None:
             self.capacity.reserve(spec)
         self.metrics.launches.labels(mode=run.mode, limits=run.limits, result="201").inc()
@@ -363,6 +364,7 @@ class Runner:
         message = exc.api_message if isinstance(exc, ApiError) else exc.message
         if self.policy.forget_errors:
             log.warning("create for run %s failed (forgotten by the naive policy): %s", run.run_id, message)
+            self._record(run, "Pending", None, None)
             return Answer(202, run.as_json())
         if self.policy.backpressure and (status == 429 or policies.is_quota_error(status, message)):
             self.runs.pop(run.run_id, None)
@@ -394,7 +396,10 @@ class Runner:
                     if attempt.retry_state.attempt_number > 1:
                         self.metrics.retries.inc()
                     await self._create(run, obj)
-            if run.stop_requested_at is None and not run.terminal:
+            if run.stop_requested_at is not None:  # stopped while this create was in flight: no orphan
+                await self._delete(run)
+                return
+            if run.reason == "CreateRetrying":
                 self._record(run, "Pending", None, None)
         except ClusterError as exc:
             status = exc.status if isinstance(exc, ApiError) else 0
@@ -432,9 +437,7 @@ class Runner:
             self.metrics.stops.labels(result="200").inc()
             return Answer(200, {**run.as_json(), "note": f"the run had already ended ({run.state})"})
         run.stop_requested_at = run.stop_requested_at or time.time()
-        task = self._retrying.pop(run_id, None)
-        if task is not None:
-            task.cancel()
+        # a retrying create is not cancelled (its call may be in flight): it sees the stop and cleans up
         if not run.name:
             self._record(run, "Stopped", "StoppedBeforeCreate", None)
             self.metrics.stops.labels(result="200").inc()

@@ -81,7 +81,7 @@ class DirectTarget(BaseTarget):
             pod = self.kube.get(f"/api/v1/namespaces/{req.namespace}/pods/{name}")
         except ApiError as exc:
             if exc.status == 404:
-                return StatusResult("Unknown", runner_state="NotFound", http_status=404)
+                return StatusResult("Stopped" if req.stopped else "Unknown", runner_state="NotFound", http_status=404)
             return StatusResult("Unknown", http_status=exc.status, error=exc.api_message)
         except ClusterError as exc:
             return StatusResult("Unknown", error=exc.message)

@@ -183,7 +183,7 @@ class HttpTemplate(_Model):
             m = _SINGLE_EXPR.match(text)
             try:
                 if m:
-                    self._compiled[key] = ("expr", self._native.compile_expression(m.group("expr")))
+                    self._compiled[key] = ("expr", self._native.compile_expression(m.group("expr"), undefined_to_none=False))
                 else:
                     self._compiled[key] = ("text", self._env.from_string(text))
             except jinja2.TemplateSyntaxError as exc:

@@ -160,7 +160,7 @@ class JobTarget(BaseTarget):
             obj = self.kube.get(self._path(kind, req.namespace, req.run_id))
         except ApiError as exc:
             if exc.status == 404:
-                return StatusResult("Unknown", runner_state="NotFound", http_status=404)
+                return StatusResult("Stopped" if req.stopped else "Unknown", runner_state="NotFound", http_status=404)
             return StatusResult("Unknown", http_status=exc.status, error=exc.api_message)
         except ClusterError as exc:
             return StatusResult("Unknown", error=exc.message)

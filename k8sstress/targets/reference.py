@@ -36,7 +36,7 @@ DEFAULT_TEMPLATE = "reference-runner"
 
 
 class ReferenceOptions(TargetOptions):
-    policy: str = Field(default="default", description="the runner's reaction policy (k8sstress runner serve --policy)")
+    policy: str = Field(default="retry", description="the runner's reaction policy: naive, retry, backpressure, pending-timeout")
     url: str | None = Field(default=None, description="use a runner already running here instead of starting one")
     port: int = Field(default=0, ge=0, le=65535, description="0 picks a free port")
     template: str = DEFAULT_TEMPLATE
@@ -158,7 +158,8 @@ class ReferenceTarget(HttpTarget):
 
     def describe(self) -> dict[str, Any]:
         d = super().describe()
-        d.update({"kind": self.name, "policy": self.ref.policy, "pid": self.process.pid if self.process else None,
+        d.update({"kind": self.name, "options": self.ref.model_dump(mode="json", by_alias=True),
+                  "policy": self.ref.policy, "pid": self.process.pid if self.process else None,
                   "log": str(self.log_path) if self.log_path else None, "port": self.port})
         return d
 

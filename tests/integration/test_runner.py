@@ -348,8 +348,9 @@ def test_evictions_under_node_pressure_in_kubelet_order(runner_factory: Any, kub
         assert pod is not None
         st = pod["status"]
         assert (st["phase"], st["reason"]) == ("Failed", "Evicted")
-        assert st["message"].startswith("The node was low on resource: memory. Threshold quantity: 200Mi, available: ")
-        assert st["message"].endswith("Container node was using 100Mi, request is 0, has larger consumption of memory. ")
+        assert re.fullmatch(r"The node was low on resource: memory\. Threshold quantity: 200Mi, available: \d+Ki\. "
+                            r"Container node was using \d+(Ki|Mi), request is 0, has larger consumption of memory\. ",
+                            st["message"]), st["message"]
         dt = [c for c in st["conditions"] if c["type"] == "DisruptionTarget"][0]
         assert (dt["status"], dt["reason"], dt["message"]) == ("True", "TerminationByKubelet", st["message"])
         ev = [e for e in events if e["involvedObject"]["name"] == names["b"]][0]

@@ -304,76 +304,73 @@ def run_scenario(scenario: Scenario, opts: RunOptions, *, pool: ClusterPool | No
     aborted = False
     started = time.time()
     try:
-        if opts.kubeconfig:
-            kubeconfig = opts.kubeconfig
-            cluster_info: dict[str, Any] = {"backend": "given", "kubeconfig": kubeconfig}
-        else:
-            kubeconfig, cluster_info = pool.kubeconfig_for(_cluster_config(scenario, opts))
-        kube = Kube(kubeconfig)
-        sim = is_sim_cluster(kube)
-        cluster_info["sim"] = sim
-        run_dir = RunDir(run_path, create=True)
-        recorder = Recorder(run_dir)
-        namespace = scenario.namespace or f"kst-{scenario.name}-{token}"[:63].rstrip("-")
-        pin = f"run-{token}"
-        setup = RunSetup(kube, namespace, run, pin, build_node=_node_builder() if sim else None)
-        shape = scenario.shape(time_scale)
-        recorder.write_run({
-            "name": run, "run_id": run, "token": token, "scenario": scenario.as_record(),
-            "scenario_file": scenario.source_path, "target": target.describe(), "cluster": cluster_info,
-            "namespace": namespace, "time_scale": time_scale, "started_at": started,
-            "profile": {"kind": scenario.profile.kind, "duration_s": shape.duration,
-                        "expected_launches": round(shape.expected_launches, 3), "peak_rate": shape.peak_rate,
-                        "steps": shape.steps()},
-            "expect": list(scenario.expect.outcomes), "k8sstress": __version__, "pid": os.getpid(),
-            "status": "running",
-        })
-        output.info(f"[bold]{scenario.name}[/bold]: {scenario.description.strip().splitlines()[0] if scenario.description.strip() else ''}")
-        output.info(f"  target {target.name}, profile {scenario.profile.kind} "
-                    f"({format_duration(shape.duration)}, ~{shape.expected_launches:.0f} launches), "
-                    f"time scale {time_scale:g}, namespace {namespace}")
-        output.artifact("run directory", run_path)
+        try:
+            if opts.kubeconfig:
+                kubeconfig = opts.kubeconfig
+                cluster_info: dict[str, Any] = {"backend": "given", "kubeconfig": kubeconfig}
+            else:
+                kubeconfig, cluster_info = pool.kubeconfig_for(_cluster_config(scenario, opts))
+            kube = Kube(kubeconfig)
+            sim = is_sim_cluster(kube)
+            cluster_info["sim"] = sim
+            run_dir = RunDir(run_path, create=True)
+            recorder = Recorder(run_dir)
+            namespace = scenario.namespace or f"kst-{scenario.name}-{token}"[:63].rstrip("-")
+            pin = f"run-{token}"
+            setup = RunSetup(kube, namespace, run, pin, build_node=_node_builder() if sim else None)
+            shape = scenario.shape(time_scale)
+            recorder.write_run({
+                "name": run, "run_id": run, "token": token, "scenario": scenario.as_record(),
+                "scenario_file": scenario.source_path, "target": target.describe(), "cluster": cluster_info,
+                "namespace": namespace, "time_scale": time_scale, "started_at": started,
+                "profile": {"kind": scenario.profile.kind, "duration_s": shape.duration,
+                            "expected_launches": round(shape.expected_launches, 3), "peak_rate": shape.peak_rate,
+                            "steps": shape.steps()},
+                "expect": list(scenario.expect.outcomes), "k8sstress": __version__, "pid": os.getpid(),
+                "status": "running",
+            })
+            output.info(f"[bold]{scenario.name}[/bold]: {scenario.description.strip().splitlines()[0] if scenario.description.strip() else ''}")
+            output.info(f"  target {target.name}, profile {scenario.profile.kind} "
+                        f"({format_duration(shape.duration)}, ~{shape.expected_launches:.0f} launches), "
+                        f"time scale {time_scale:g}, namespace {namespace}")
+            output.artifact("run directory", run_path)
 
-        setup.create_namespace()
-        if scenario.setup.objects:
-            done = setup.apply_objects(scenario.setup.objects)
-            output.info(f"  setup: {', '.join(done)}")
-        if scenario.setup.nodes:
-            nodes = setup.create_nodes([n.model_dump() for n in scenario.setup.nodes])
-            output.info(f"  dedicated nodes: {', '.join(n for ns in nodes.values() for n in ns)}")
-        recorder.update_run(nodes=setup.nodes, pin=pin if scenario.setup.nodes and scenario.setup.pin else None)
+            setup.create_namespace()
+            if scenario.setup.objects:
+                done = setup.apply_objects(scenario.setup.objects)
+                output.info(f"  setup: {', '.join(done)}")
+            if scenario.setup.nodes:
+                nodes = setup.create_nodes([n.model_dump() for n in scenario.setup.nodes])
+                output.info(f"  dedicated nodes: {', '.join(n for ns in nodes.values() for n in ns)}")
+            recorder.update_run(nodes=setup.nodes, pin=pin if scenario.setup.nodes and scenario.setup.pin else None)
 
-        if scenario.wants_pressure(sim):
-            pressure = _start_pressure(kubeconfig, run_path)
-        live = _Live()
-        observer = _start_observer(kubeconfig, namespace, target.pod_selector(run), run_dir, live)
-        pin_pool = pin if (scenario.setup.nodes and scenario.setup.pin) else None
-        action_ctx = ActionContext(kube=kube, namespace=namespace, run=run, nodes=setup.nodes,
-                                   make_node=setup.add_node if sim else None)
-        result, aborted = _run_session(scenario, target, recorder, run=run, token=token, namespace=namespace,
-                                       time_scale=time_scale, pin_pool=pin_pool, action_ctx=action_ctx,
-                                       kubeconfig=kubeconfig, kube=kube, run_path=run_path, live=live,
-                                       opts=opts)
-        outcome.result = result
-    except KeyboardInterrupt:
-        aborted = True
-        outcome.error = "interrupted"
-    except K8sStressError as exc:
-        if run_dir is None:
-            _cleanup(observer, pressure, setup, opts, outcome)
-            if own_pool:
-                pool.close()
-            raise
-        outcome.error = exc.message
-        outcome.exit_code = exc.exit_code
-        aborted = aborted or isinstance(exc, RunAborted)
-    finally:
-        if observer is not None:
-            _stop_quietly(lambda: observer.stop(timeout=2.0), outcome, "observer")
-        if pressure is not None:
-            _stop_quietly(pressure.stop, outcome, "pressure model")
-        observer = pressure = None
-    try:
+            if scenario.wants_pressure(sim):
+                pressure = _start_pressure(kubeconfig, run_path)
+            live = _Live()
+            observer = _start_observer(kubeconfig, namespace, target.pod_selector(run), run_dir, live)
+            pin_pool = pin if (scenario.setup.nodes and scenario.setup.pin) else None
+            action_ctx = ActionContext(kube=kube, namespace=namespace, run=run, nodes=setup.nodes,
+                                       make_node=setup.add_node if sim else None)
+            result, aborted = _run_session(scenario, target, recorder, run=run, token=token, namespace=namespace,
+                                           time_scale=time_scale, pin_pool=pin_pool, action_ctx=action_ctx,
+                                           kubeconfig=kubeconfig, kube=kube, run_path=run_path, live=live,
+                                           opts=opts)
+            outcome.result = result
+        except KeyboardInterrupt:
+            aborted = True
+            outcome.error = "interrupted"
+        except K8sStressError as exc:
+            if run_dir is None:
+                raise
+            outcome.error = exc.message
+            outcome.exit_code = exc.exit_code
+            aborted = aborted or isinstance(exc, RunAborted)
+        finally:
+            if observer is not None:
+                _stop_quietly(lambda: observer.stop(timeout=2.0), outcome, "observer")
+            if pressure is not None:
+                _stop_quietly(pressure.stop, outcome, "pressure model")
+            observer = pressure = None
         if recorder is not None and run_dir is not None:
             partial = aborted or bool(result and (result.timed_out or result.aborted)) or outcome.error is not None
             recorder.update_run(ended_at=time.time(), status="aborted" if aborted else
@@ -444,7 +441,7 @@ def _start_observer(kubeconfig: str, namespace: str, selector: str | None, run_d
 def _run_session(scenario: Scenario, target: Target, recorder: Recorder, *, run: str, token: str, namespace: str,
                  time_scale: float, pin_pool: str | None, action_ctx: ActionContext, kubeconfig: str, kube: Kube,
                  run_path: Path, live: _Live, opts: RunOptions) -> tuple[LoadResult, bool]:
-    if opts.settle is not None:
+    if opts.settle is not None:  # a shallow copy: the mix entries keep their loaded templates
         scenario = scenario.model_copy(update={"durations": scenario.durations.model_copy(
             update={"settle": opts.settle})})
 
@@ -541,6 +538,7 @@ def _check_expectations(outcome: RunOutcome) -> None:
 
 
 def _install_sigterm() -> None:
+    """SIGTERM as Ctrl-C outside the session (the session handles both itself)."""
     def handler(signum: int, frame: Any) -> None:
         raise KeyboardInterrupt
 
@@ -589,7 +587,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--target", metavar="KIND[:FILE]",
                    help="override the scenario's target: direct, job, reference, or http:TEMPLATE_FILE")
     p.add_argument("--target-option", action="append", default=[], metavar="KEY=VALUE",
-                   help="a target option (repeatable), e.g. policy=retry, backoff-limit=2")
+                   help="a target option (repeatable; YAML values), e.g. policy=naive, backoff-limit=2, "
+                        "'vars={port: 8080}'")
     p.add_argument("--out", metavar="DIR", help="the run directory (a suite: the parent of its runs)")
     p.add_argument("--time-scale", type=float, metavar="X",
                    help="multiply every duration of the load by X (0.01: the staircase in about a minute per step)")

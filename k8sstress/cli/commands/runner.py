@@ -41,6 +41,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     s.add_argument("--name", default="reference", help="this runner's name, on the label k8sstress.io/runner")
     s.add_argument("--host", default="127.0.0.1", help="listen address (0.0.0.0 in a pod)")
     s.add_argument("--port", type=int, default=8080)
+    s.add_argument("--no-follow", action="store_true", help=argparse.SUPPRESS)  # benchmarks of the launch path
     s.set_defaults(func=cmd_serve)
 
     pr = rsub.add_parser("pressure", help="run the sim cluster's kubelet pressure model in the foreground")
@@ -64,7 +65,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     config = RunnerConfig(kubeconfig=args.kubeconfig, namespace=args.namespace, policy=args.policy,
                           pending_timeout_s=args.pending_timeout, retry_for_s=args.retry_for, name=args.name,
-                          host=args.host, port=args.port)
+                          host=args.host, port=args.port, follow=not args.no_follow)
 
     def ready(url: str) -> None:
         output.info(f"runner {args.name} ({args.policy}) serving {url} for namespace {args.namespace}; "
