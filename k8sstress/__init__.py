@@ -22,6 +22,7 @@ from k8sstress.errors import (
     SLOFailed,
 )
 from k8sstress.analyze import Summary, analyze
+from k8sstress.observe import Observer, Timelines, pending_survival, pod_latency, replay
 from k8sstress.records import OUTCOMES, LaunchRecord, Outcome, StateReport, StopRecord, Verdict
 
 __version__ = "0.1.0"
@@ -51,6 +52,11 @@ __all__ = [
     "analyze",
     "Summary",
     "finalize",
+    "Observer",
+    "Timelines",
+    "replay",
+    "pod_latency",
+    "pending_survival",
 ]
 
 

@@ -44,7 +44,7 @@ def percentile(values: Iterable[float], q: float) -> float:
 class Lateness:
     """Lateness samples (sent - due, seconds) of one kind of request."""
 
-    values: array = field(default_factory=lambda: array("d"))
+    values: array[float] = field(default_factory=lambda: array("d"))
     waited: int = 0
     """How many requests had to wait for an in-flight slot."""
 

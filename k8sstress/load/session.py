@@ -223,7 +223,7 @@ class LoadSession:
         return self.result
 
     async def _phases(self, sched: OpenModelScheduler[Any], abort: asyncio.Event,
-                      action_tasks: list[asyncio.Future[None]]) -> None:
+                      action_tasks: list[asyncio.Task[None]]) -> None:
         self.result.phase = "load"
         await sched.run_arrivals(self.plan(), lambda p: p.arrival.at, self._fire_launch, stop=abort)
         if abort.is_set():

@@ -9,6 +9,8 @@ What lives here, and what must not:
     feeds the fold, the recording and the caller.
 *   :mod:`~k8sstress.observe.timelines`: the pure fold of observed events into
     per-pod timelines and their verdicts (via :mod:`k8sstress.classify`); memory-lean.
+*   :mod:`~k8sstress.observe.raw`, :mod:`~k8sstress.observe.packing`: raw JSON on
+    the hot path (trimming, timestamps) and compact storage; pure.
 *   :mod:`~k8sstress.observe.recording`: ``observer.jsonl`` read back; replay.
 *   :mod:`~k8sstress.observe.latency`, :mod:`~k8sstress.observe.survival`: pure
     statistics over histories (kube-burner podLatency over all pods; Kaplan–Meier

@@ -34,6 +34,7 @@ histories and verdicts, which is what makes a recording replayable.
 
 from __future__ import annotations
 
+import copy
 import sys
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator, Mapping
@@ -488,13 +489,19 @@ class Timelines:
         return out
 
     def pod(self, uid: str) -> RawObject:
-        """The pod's last state (trimmed)."""
+        """The pod's last state (trimmed; a copy of its own)."""
         hot = self._hot.get(uid)
-        return hot.pod if hot is not None else self._unpack(self._pods[uid])[0]
+        return copy.deepcopy(hot.pod) if hot is not None else self._unpack(self._pods[uid])[0]
 
     def pod_events(self, uid: str) -> list[RawObject]:
+        """The Events about the pod (trimmed; copies of their own)."""
         hot = self._hot.get(uid)
-        return list(hot.events) if hot is not None else self._unpack(self._pods[uid])[1]
+        return copy.deepcopy(hot.events) if hot is not None else self._unpack(self._pods[uid])[1]
+
+    def _labels(self, uid: str) -> Mapping[str, Any]:
+        hot = self._hot.get(uid)
+        pod = hot.pod if hot is not None else self._unpack(self._pods[uid])[0]
+        return as_object(as_object(pod.get("metadata")).get("labels"))
 
     def deleted(self, uid: str) -> bool:
         return bool(self._pods[uid].flags)
@@ -607,7 +614,7 @@ class Timelines:
         out: list[Verdict] = []
         pod_names = {(lr.namespace, lr.pod_name): lr for lr in by_launch.values() if lr.pod_name}
         for uid, track in self._pods.items():
-            lid = ((self.pod(uid).get("metadata") or {}).get("labels") or {}).get(LAUNCH_ID_LABEL)
+            lid = self._labels(uid).get(LAUNCH_ID_LABEL)
             launch = by_launch.get(lid) if lid else pod_names.get((track.namespace, track.name))
             if launch is not None:
                 used.add(launch.launch_id)

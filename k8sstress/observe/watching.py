@@ -544,7 +544,7 @@ class Observer:
         self.stats: Counter[str] = Counter()
         self.classify_interval_s = classify_interval_s
         self.classify_batch = classify_batch
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # re-entrant: a callback may read the observer
         self._changed: dict[str, ObservedEvent] = {}
         self._last_classify = time.monotonic()
         self._ticker: threading.Thread | None = None

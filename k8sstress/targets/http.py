@@ -105,8 +105,9 @@ class HttpTarget(BaseTarget):
         await runner.setup()
         site = web.TCPSite(runner, cb.host, 0)
         await site.start()
-        server = site._server
-        port = server.sockets[0].getsockname()[1] if server is not None and server.sockets else 0  # type: ignore[union-attr]
+        server: Any = site._server
+        sockets = getattr(server, "sockets", None) or []
+        port = sockets[0].getsockname()[1] if sockets else 0
         self._callback_runner = runner
         self.callback_url = f"http://{cb.advertise or cb.host}:{port}{cb.path}"
 

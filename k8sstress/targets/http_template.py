@@ -27,7 +27,7 @@ import jinja2
 import jinja2.nativetypes
 from jsonpath_ng import JSONPath
 from jsonpath_ng.exceptions import JsonPathParserError
-from jsonpath_ng.ext import parse as jsonpath_parse
+from jsonpath_ng.ext import parse as jsonpath_parse  # type: ignore[attr-defined]
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -48,6 +48,49 @@ __all__ = ["HttpTemplate", "RequestSpec", "load_http_template", "parse_http_temp
            "sample_context", "first_match"]
 
 _SINGLE_EXPR = re.compile(r"^\s*\{\{(?P<expr>(?:(?!\}\}).)*)\}\}\s*$", re.S)
+_DOTTED = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)\s*$")
+_MISSING = object()
+
+
+_SIMPLE_JSONPATH = re.compile(r"^\$((?:\.[A-Za-z_][A-Za-z0-9_-]*)+)$")
+
+
+class _Found:
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
+class SimplePath:
+    """``$.a.b``: the JSONPath subset most runners need, without the parser on the hot path."""
+
+    def __init__(self, expr: str, keys: tuple[str, ...]) -> None:
+        self.expr = expr
+        self.keys = keys
+
+    def find(self, data: Any) -> list[_Found]:
+        for k in self.keys:
+            if not isinstance(data, dict) or k not in data:
+                return []
+            data = data[k]
+        return [_Found(data)]
+
+    def __str__(self) -> str:
+        return self.expr
+
+
+def _lookup(ctx: dict[str, Any], parts: tuple[str, ...]) -> Any:
+    """``a.b.c`` the way Jinja reads it (item, else attribute); ``_MISSING`` when it is not there."""
+    value: Any = ctx
+    for part in parts:
+        if isinstance(value, dict):
+            value = value.get(part, _MISSING)
+        else:
+            value = getattr(value, part, _MISSING)
+        if value is _MISSING:
+            return _MISSING
+    return value
 
 
 def _kebab(name: str) -> str:
@@ -137,7 +180,7 @@ class HttpTemplate(_Model):
     _env: jinja2.Environment = PrivateAttr()
     _native: jinja2.nativetypes.NativeEnvironment = PrivateAttr()
     _compiled: dict[str, Any] = PrivateAttr(default_factory=dict)
-    _paths: dict[str, JSONPath] = PrivateAttr(default_factory=dict)
+    _paths: dict[str, JSONPath | SimplePath] = PrivateAttr(default_factory=dict)
     source: str | None = Field(default=None, exclude=True)
 
     @field_validator("states")
@@ -183,7 +226,14 @@ class HttpTemplate(_Model):
             m = _SINGLE_EXPR.match(text)
             try:
                 if m:
-                    self._compiled[key] = ("expr", self._native.compile_expression(m.group("expr"), undefined_to_none=False))
+                    expr = self._native.compile_expression(m.group("expr"), undefined_to_none=False)
+                    dotted = _DOTTED.match(m.group("expr"))
+                    if dotted:  # the common case, read without a Jinja context (hot path)
+                        self._compiled[key] = ("path", (tuple(dotted.group(1).split(".")), expr))
+                    else:
+                        self._compiled[key] = ("expr", expr)
+                elif "{{" not in text and "{%" not in text and "{#" not in text:
+                    self._compiled[key] = ("const", text)
                 else:
                     self._compiled[key] = ("text", self._env.from_string(text))
             except jinja2.TemplateSyntaxError as exc:
@@ -203,7 +253,10 @@ class HttpTemplate(_Model):
             if not expr:
                 return
             try:
-                self._paths[".".join(map(str, loc))] = jsonpath_parse(expr)
+                parsed = jsonpath_parse(expr)  # validates every expression, simple or not
+                simple = _SIMPLE_JSONPATH.match(expr.strip())
+                self._paths[".".join(map(str, loc))] = \
+                    SimplePath(expr, tuple(simple.group(1)[1:].split("."))) if simple else parsed
             except (JsonPathParserError, Exception) as exc:  # the parser raises several types
                 raise fail(loc, f"not a valid JSONPath: {expr!r} ({exc})") from exc
 
@@ -234,6 +287,15 @@ class HttpTemplate(_Model):
     # -- rendering ----------------------------------------------------------------------------------
     def render(self, key: str, ctx: dict[str, Any]) -> Any:
         kind, tpl = self._compiled[key]
+        if kind == "const":
+            return tpl
+        if kind == "path":
+            parts, expr = tpl
+            value = _lookup(ctx, parts)
+            if value is not _MISSING:
+                return value
+            tpl = expr  # let Jinja say what is undefined
+            kind = "expr"
         if kind == "expr":
             value = tpl(**ctx)
             if isinstance(value, jinja2.Undefined):
@@ -277,7 +339,7 @@ class HttpTemplate(_Model):
             headers.setdefault("Content-Type", "application/json")
         return spec.method, path, headers, data
 
-    def jsonpath(self, key: str) -> JSONPath | None:
+    def jsonpath(self, key: str) -> JSONPath | SimplePath | None:
         return self._paths.get(key)
 
     def map_state(self, theirs: Any) -> str:
@@ -286,7 +348,7 @@ class HttpTemplate(_Model):
         return self.states.get(str(theirs), self.default_state)
 
 
-def first_match(path: JSONPath | None, data: Any) -> Any:
+def first_match(path: JSONPath | SimplePath | None, data: Any) -> Any:
     """The first value ``path`` finds in ``data`` (None when nothing matches)."""
     if path is None:
         return None
@@ -296,7 +358,7 @@ def first_match(path: JSONPath | None, data: Any) -> Any:
 
 def sample_context(options: dict[str, Any] | None = None) -> dict[str, Any]:
     """A launch context with sample values, for the dry render that validates a template."""
-    manifest = {"apiVersion": "v1", "kind": "Pod",
+    manifest: dict[str, Any] = {"apiVersion": "v1", "kind": "Pod",
                 "metadata": {"generateName": "batch-node-", "namespace": "ns",
                              "labels": {"k8sstress.io/launch-id": "abc123-000000"},
                              "annotations": {}},

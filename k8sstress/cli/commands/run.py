@@ -56,7 +56,7 @@ log = logging.getLogger(__name__)
 
 EPILOG = """\
 examples:
-  k8sstress run exhaustion                          the built-in exhaustion suite (sim cluster per scenario)
+  k8sstress run exhaustion                          the built-in exhaustion suite (brings up a sim cluster, tears it down)
   k8sstress run exhaustion --only cpu-limits        one scenario of the suite
   k8sstress run scenarios/staircase.yaml --time-scale 0.01
   k8sstress run exhaustion --target reference       every scenario against the reference runner
@@ -367,7 +367,7 @@ def run_scenario(scenario: Scenario, opts: RunOptions, *, pool: ClusterPool | No
             aborted = aborted or isinstance(exc, RunAborted)
         finally:
             if observer is not None:
-                _stop_quietly(lambda: observer.stop(timeout=2.0), outcome, "observer")
+                _stop_quietly(lambda: (observer.stop(timeout=2.0), observer.kube.close()), outcome, "observer")
             if pressure is not None:
                 _stop_quietly(pressure.stop, outcome, "pressure model")
             observer = pressure = None
@@ -390,6 +390,8 @@ def run_scenario(scenario: Scenario, opts: RunOptions, *, pool: ClusterPool | No
             outcome.exit_code = SLOFailed.exit_code
     finally:
         _cleanup(None, None, setup, opts, outcome)
+        if setup is not None:
+            setup.kube.close()
         if own_pool:
             pool.close()
     return outcome
