@@ -3,6 +3,7 @@
 The public API is re-exported here; everything else is internal.
 """
 
+from k8sstress.analyze import Summary, analyze
 from k8sstress.classify import (
     classify_dump,
     classify_launch_without_pod,
@@ -21,7 +22,6 @@ from k8sstress.errors import (
     RunTimeout,
     SLOFailed,
 )
-from k8sstress.analyze import Summary, analyze
 from k8sstress.observe import Observer, Timelines, pending_survival, pod_latency, replay
 from k8sstress.records import OUTCOMES, LaunchRecord, Outcome, StateReport, StopRecord, Verdict
 
