@@ -255,6 +255,14 @@ class SimBackend:
 
     def down(self, name: str) -> None:
         pids = self._pids(name)
+        state = load_state(name)
+        helper = state.details.get("pressure_pid") if state else None
+        if isinstance(helper, int) and self._running(helper):
+            try:  # the pressure model started with the cluster (SIGTERM: it stops cleanly)
+                os.kill(helper, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+            pids.append(helper)
         cdir = self._cluster_dir(name)
         binaries = deps.installed_binaries()
         if cdir.exists() and binaries is not None:

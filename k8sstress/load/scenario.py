@@ -317,7 +317,19 @@ class Scenario(_Model):
     def _actions(cls, v: object) -> list[ActionSpec]:
         if not isinstance(v, list):
             raise ValueError("expected a list of actions")
-        return [validate_action(a) for a in v]
+        out: list[ActionSpec] = []
+        errors: list[Any] = []
+        for i, item in enumerate(v):  # errors keep the item's index, so they point at its line
+            try:
+                out.append(validate_action(item))
+            except ValidationError as exc:
+                errors += [{"type": e["type"], "loc": (i, *e["loc"]), "input": e.get("input"),
+                            "ctx": e.get("ctx", {})} for e in exc.errors()]
+            except ValueError as exc:
+                errors.append({"type": "value_error", "loc": (i,), "input": item, "ctx": {"error": exc}})
+        if errors:
+            raise ValidationError.from_exception_data("actions", errors)
+        return out
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:

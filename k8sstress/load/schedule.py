@@ -205,6 +205,12 @@ class OpenModelScheduler(Generic[T]):
                 waiter.cancel()
                 stopper.cancel()
 
+    def clear_queue(self) -> int:
+        """Forget every queued item not yet due; returns how many."""
+        n = len(self._heap)
+        self._heap.clear()
+        return n
+
     async def drain(self, timeout: float | None = None) -> bool:
         """Wait for every dispatched task to finish; False if ``timeout`` passed first."""
         deadline = None if timeout is None else self._clock() + timeout

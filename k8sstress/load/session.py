@@ -144,6 +144,8 @@ class LoadSession:
         self.sample_metrics = sample_metrics
         self.shape: Shape = scenario.shape(self.time_scale)
         self.tracked: dict[str, Tracked] = {}
+        self.retired = 0
+        """Launches no longer followed: finished by the runner's account (and stopped, if asked)."""
         self.result = LoadResult(started_at=0.0, planned=self.shape.expected_launches)
         self._sched: OpenModelScheduler[Any] | None = None
 
@@ -214,6 +216,8 @@ class LoadSession:
             for t in action_tasks:
                 t.cancel()
             await asyncio.gather(*action_tasks, return_exceptions=True)
+            sched.clear_queue()  # no new stops; answers already on their way get a moment to land
+            await sched.drain(timeout=2.0)
             await sched.cancel_all()
             stop_bg.set()
             await asyncio.gather(*bg, return_exceptions=True)
@@ -367,6 +371,11 @@ class LoadSession:
         t.runner_state = runner_state
         if state in TERMINAL_STATES or (t.stop_answered and state == "Unknown"):
             t.final = True
+            if t.mode == "batch" and not t.stop_queued or t.stop_answered:
+                # nothing more will happen to it through the runner: stop following it (long soaks
+                # would otherwise keep every launch in memory and in every poll sweep)
+                self.tracked.pop(t.launch_id, None)
+                self.retired += 1
 
     async def _poll_one(self, t: Tracked, sem: asyncio.Semaphore, final: bool = False) -> None:
         if t.run_id is None:

@@ -172,6 +172,15 @@ class RunSetup:
             except (ApiError, ClusterError) as exc:
                 if not (isinstance(exc, ApiError) and exc.status == 404):
                     problems.append(f"namespace {self.namespace}: {exc.message}")
+        else:  # a namespace we were given: remove only what carries this run's label
+            selector = f"{RUN_LABEL}={self.run[:63]}"
+            for path in (f"/apis/batch/v1/namespaces/{self.namespace}/jobs",
+                         f"/apis/apps/v1/namespaces/{self.namespace}/deployments",
+                         f"/api/v1/namespaces/{self.namespace}/pods"):
+                try:
+                    self.kube.delete(path, labelSelector=selector, propagationPolicy="Background")
+                except (ApiError, ClusterError) as exc:
+                    problems.append(f"{path}: {exc.message}")
         for path in self.objects:
             try:
                 self.kube.delete(path)

@@ -197,6 +197,8 @@ class Runner:
             self.runs[run_id] = run
         if run.terminal:
             return
+        if not run.history and not run.rebuilt:
+            self._record(run, "Pending", None, None, notify)  # a launch is Pending first, even if its pod is quick
         if resource == "jobs":
             if type_ == "DELETED":
                 if run.stop_requested_at is not None:

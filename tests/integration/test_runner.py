@@ -348,7 +348,7 @@ def test_evictions_under_node_pressure_in_kubelet_order(runner_factory: Any, kub
         assert pod is not None
         st = pod["status"]
         assert (st["phase"], st["reason"]) == ("Failed", "Evicted")
-        assert re.fullmatch(r"The node was low on resource: memory\. Threshold quantity: 200Mi, available: \d+Ki\. "
+        assert re.fullmatch(r"The node was low on resource: memory\. Threshold quantity: 200Mi, available: \d+(Ki|Mi)\. "
                             r"Container node was using \d+(Ki|Mi), request is 0, has larger consumption of memory\. ",
                             st["message"]), st["message"]
         dt = [c for c in st["conditions"] if c["type"] == "DisruptionTarget"][0]

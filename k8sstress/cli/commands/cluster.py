@@ -66,6 +66,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     up.add_argument("--context", help="for --backend existing: the kubeconfig context")
     up.add_argument("--allow-context", metavar="NAME", help="allow stressing this existing context (a guard)")
     up.add_argument("--wait", type=float, default=300, metavar="SECONDS", help="how long to wait for Ready nodes")
+    up.add_argument("--no-pressure", action="store_true",
+                    help="sim: do not start the pressure model (OOM kills, node pressure, eviction)")
     up.add_argument("--format", choices=["table", "json"], default="table")
     up.set_defaults(func=cmd_up)
 
@@ -128,11 +130,26 @@ def cmd_up(args: argparse.Namespace) -> int:
             prog.update(tasks[step], completed=done, total=total)
 
         info = backend.up(config, on_progress=on_progress, wait_s=args.wait)
+    if info.backend == "sim" and not args.no_pressure:
+        _start_pressure(info)
     output.info(f"cluster {info.name} ({info.backend}) up in {time.monotonic() - started:.1f}s: "
                 f"{info.nodes_ready}/{info.nodes_total} nodes Ready")
     output.artifact("kubeconfig", info.kubeconfig)
     _print_info(info, args.format)
     return 0
+
+
+def _start_pressure(info: backends.ClusterInfo) -> None:
+    """Start the sim pressure model detached; its pid goes into the cluster state so ``down`` stops it."""
+    from k8sstress.paths import cache_dir
+    from k8sstress.pressure import start_pressure
+
+    log = cache_dir() / f"pressure-{info.name}.jsonl"
+    handle = start_pressure(info.kubeconfig, log_path=log, detach=True)
+    info.details["pressure_pid"] = handle.pid
+    info.details["pressure_log"] = str(log)
+    backends.save_state(info)
+    output.info(f"pressure model running (pid {handle.pid}); decisions logged to {log}")
 
 
 def cmd_down(args: argparse.Namespace) -> int:

@@ -389,7 +389,7 @@ def run_scenario(scenario: Scenario, opts: RunOptions, *, pool: ClusterPool | No
                 (outcome.summary.get("slo") or {}).get("passed") is False:
             outcome.exit_code = SLOFailed.exit_code
     finally:
-        _cleanup(None, None, setup, opts, outcome)
+        _teardown(setup, opts, outcome)
         if setup is not None:
             setup.kube.close()
         if own_pool:
@@ -404,11 +404,10 @@ def _stop_quietly(fn: Callable[[], Any], outcome: RunOutcome, what: str) -> None
         outcome.problems.append(f"{what}: {exc}")
 
 
-def _cleanup(observer: Any, pressure: Any, setup: RunSetup | None, opts: RunOptions, outcome: RunOutcome) -> None:
-    if observer is not None:
-        _stop_quietly(lambda: observer.stop(timeout=2.0), outcome, "observer")
-    if pressure is not None:
-        _stop_quietly(pressure.stop, outcome, "pressure model")
+def _teardown(setup: RunSetup | None, opts: RunOptions, outcome: RunOutcome) -> None:
+    if setup is not None and opts.keep:
+        nodes = [n for names in setup.nodes.values() for n in names]
+        output.info(f"  kept (--keep): namespace {setup.namespace}" + (f", nodes {', '.join(nodes)}" if nodes else ""))
     if setup is not None and not opts.keep:
         try:
             outcome.problems.extend(setup.teardown())

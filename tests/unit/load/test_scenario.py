@@ -196,3 +196,29 @@ def test_the_exhaustion_suite_loads_and_resolves_by_name() -> None:
     for s in suite.scenarios:
         assert s.expect.outcomes, f"{s.name} says what it must produce"
         assert s.shape().duration < 30, f"{s.name} is short at time scale 1"
+
+
+def test_unknown_action(tmp_path: Path) -> None:
+    err = error_of(tmp_path, GOOD + "actions:\n  - {action: reboot, at: 5s}\n")
+    assert err.field == "actions.0" and "unknown action 'reboot'" in err.message
+    assert "node-loss" in err.message
+
+
+def test_action_fields_are_checked(tmp_path: Path) -> None:
+    text = GOOD + "setup:\n  nodes:\n    - {name: pair, count: 2}\nactions:\n  - {action: node-loss, at: soon, node: pair}\n"
+    err = error_of(tmp_path, text)
+    assert err.field == "actions.0.at" and "not a duration" in err.message
+
+
+def test_inline_cluster_is_kept_for_the_cluster_layer(tmp_path: Path) -> None:
+    s = load_scenario(write(tmp_path, GOOD + "cluster:\n  node-pools:\n    - {name: a, count: 1}\n"))
+    assert s.cluster == {"node-pools": [{"name": "a", "count": 1}]}
+    err = s.error_at(("cluster", "node-pools", 0, "count"), "too many")
+    assert err.line == 20 and err.field == "cluster.node-pools.0.count"
+
+
+def test_stop_policy_words_and_durations(tmp_path: Path) -> None:
+    s = load_scenario(write(tmp_path, GOOD.replace("stop: {online: end, batch: 5m}", "stop: {online: 90s}")))
+    assert s.stop.online == 90.0 and s.stop.batch == "finish"
+    err = error_of(tmp_path, GOOD.replace("stop: {online: end, batch: 5m}", "stop: {online: later}"))
+    assert err.field == "stop.online" and "end, never" in err.message
