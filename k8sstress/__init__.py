@@ -22,7 +22,6 @@ from k8sstress.errors import (
     RunTimeout,
     SLOFailed,
 )
-from k8sstress.observe import Observer, Timelines, pending_survival, pod_latency, replay
 from k8sstress.records import OUTCOMES, LaunchRecord, Outcome, StateReport, StopRecord, Verdict
 
 __version__ = "0.1.0"
@@ -57,14 +56,27 @@ __all__ = [
     "replay",
     "pod_latency",
     "pending_survival",
+    "start_pressure",
 ]
 
 
-def finalize(run_dir, *, partial=False, prometheus=True):  # type: ignore[no-untyped-def]
-    """Analyze a run directory and write summary.json, report.html, runbook.md, junit.xml.
+# Names whose modules do I/O are imported on first use, so that importing the pure
+# core (k8sstress.classify, k8sstress.analyze) never loads kubernetes, kopf or rich.
+_LAZY = {
+    "Observer": "k8sstress.observe",
+    "Timelines": "k8sstress.observe",
+    "replay": "k8sstress.observe",
+    "pod_latency": "k8sstress.observe",
+    "pending_survival": "k8sstress.observe",
+    "finalize": "k8sstress.report",
+    "start_pressure": "k8sstress.pressure",
+}
 
-    (Re-exported lazily from :func:`k8sstress.report.finalize`, which pulls in plotting.)
-    """
-    from k8sstress.report import finalize as _finalize
 
-    return _finalize(run_dir, partial=partial, prometheus=prometheus)
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'k8sstress' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(module), name)

@@ -109,10 +109,12 @@ def test_the_session_writes_a_complete_record(tmp_path: Path) -> None:
     reasons = {(s.model_extra or {})["reason"] for s in stops.values()}
     assert reasons == {"lifetime", "end"}
     assert all(s.status == "accepted" for s in stops.values())
-    # the runner's states: every accepted launch reported, ending terminal
+    # the runner's states: every accepted launch reported, ending terminal (finished launches are
+    # retired from following; the final sweep covers those still open: none here)
     states = rd.records("states", StateReport)
-    final = {s.launch_id: s.state for s in states if (s.model_extra or {}).get("final")}
+    final = {s.launch_id: s.state for s in states}
     assert set(final) == set(k for k, v in last.items() if v.status == "accepted")
+    assert session.retired == 11 and not session.tracked
     assert {final[k] for k in online} == {"Stopped"}
     assert {v for k, v in final.items() if k not in online} == {"Succeeded"}
     # metrics every second
