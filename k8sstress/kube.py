@@ -139,6 +139,8 @@ class Kube:
                         yield json.loads(line)
             if buf.strip():
                 yield json.loads(buf)
+        except urllib3.exceptions.HTTPError as exc:  # the connection broke mid-stream
+            raise ClusterError(f"watch of {path} interrupted: {exc}") from exc
         finally:
             r.release_conn()
 
