@@ -138,7 +138,9 @@ def test_http_target_drives_the_reference_runner(sim_cluster: Any, reference_run
     launches = rd.records("launches", LaunchRecord, "launch_id")
     assert all(lr.run_id and lr.run_id.startswith("r-") and lr.http_status == 201 for lr in launches)
     states = rd.records("states", StateReport)
-    assert {s.source for s in states} == {"callback", "poll"}  # the runner called back, and was polled
+    assert "callback" in {s.source for s in states}  # the runner called back (polls add only changes)
+    last = {s.launch_id: s.state for s in states}
+    assert len(last) == 8 and set(last.values()) == {"Succeeded", "Stopped"}
     stops = rd.records("stops", StopRecord, "launch_id")
     assert len(stops) == 4 and all(st.status == "accepted" for st in stops)
     m = o.summary["metrics"]
