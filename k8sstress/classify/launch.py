@@ -21,7 +21,7 @@ from typing import Any
 
 from k8sstress.classify import admission, traits
 from k8sstress.classify.events import EventLike
-from k8sstress.records import LaunchRecord, Outcome, RawObject, Verdict
+from k8sstress.records import LaunchRecord, Outcome, RawObject, StateReport, Verdict
 
 __all__ = ["classify_launch_without_pod"]
 
@@ -30,6 +30,12 @@ def _verdict(launch: LaunchRecord, outcome: Outcome, detail: dict[str, Any], pod
     name = launch.pod_name or pod_name or launch.launch_id
     return Verdict(namespace=launch.namespace or "", name=name, outcome=outcome,
                    detail={**detail, **traits.launch_detail(launch)}, launch_id=launch.launch_id)
+
+
+def _strip_runner_prefix(message: str) -> str:
+    """``gave up after 3 attempts: pods "x" is forbidden: ...`` -> the API server's text."""
+    i = message.find('pods "')
+    return message[i:] if i > 0 else message
 
 
 def _rejected(launch: LaunchRecord, refusal: admission.Refusal, source: str, **extra: Any) -> Verdict:
@@ -44,8 +50,15 @@ def classify_launch_without_pod(
     *,
     stop_confirmed: bool = False,
     stop_latency_s: float | None = None,
+    runner_reports: Sequence[StateReport] = (),
 ) -> Verdict:
-    """The outcome of a launch for which no Pod object was ever seen."""
+    """The outcome of a launch for which no Pod object was ever seen.
+
+    ``runner_reports``: the runner's state reports for this launch; a runner that keeps a
+    launch Pending while it retries a create the API server refuses (e.g. quota 403) says
+    so in its report's message, which makes the launch AdmissionRejected (source
+    ``runner-report``) rather than Lost.
+    """
     if admission_error is not None:
         refusal = admission.refusal_from_error(admission_error, launch.http_status)
         return _rejected(launch, refusal, "api")
@@ -53,6 +66,12 @@ def classify_launch_without_pod(
     if refused is not None:
         refusal, count = refused
         return _rejected(launch, refusal, "owner-event", refusals=count)
+    for report in reversed(list(runner_reports)):
+        message = str(getattr(report, "message", None) or "")
+        if message and admission.is_refusal_message(message):
+            refusal = admission.classify_refusal(403, _strip_runner_prefix(message))
+            return _rejected(launch, refusal, "runner-report", runner_state=report.state,
+                             runner_reason=getattr(report, "reason", None))
     error = launch.error or ""
     if admission.is_refusal_message(error):
         return _rejected(launch, admission.classify_refusal(launch.http_status, error), "runner-error")

@@ -90,6 +90,8 @@ class StatusResult:
     runner_state: str | None = None
     http_status: int | None = None
     error: str | None = None
+    message: str | None = None
+    """The runner's explanation of the state (e.g. the API server's refusal it keeps retrying)."""
 
 
 class Launcher(Protocol):

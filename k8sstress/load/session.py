@@ -398,6 +398,8 @@ class LoadSession:
                 extra["error"] = res.error
             if res.http_status is not None:
                 extra["http_status"] = res.http_status
+            if res.message:
+                extra["message"] = res.message
             self.recorder.state(StateReport(run_id=t.run_id, launch_id=t.launch_id, state=res.state,
                                             runner_state=res.runner_state, reported_at=now, received_at=now,
                                             source="poll", **extra))

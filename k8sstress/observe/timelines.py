@@ -63,6 +63,7 @@ from k8sstress.records import (
     Outcome,
     PodHistory,
     RawObject,
+    StateReport,
     StopRecord,
     TimelineEntry,
     Verdict,
@@ -602,14 +603,22 @@ class Timelines:
         return Counter(t.outcome.value for t in self._pods.values() if t.outcome is not None)
 
     def verdicts(self, launches: Iterable[LaunchRecord] | Mapping[str, LaunchRecord] | None = None,
-                 stops: Iterable[StopRecord] | Mapping[str, StopRecord] | None = None) -> list[Verdict]:
+                 stops: Iterable[StopRecord] | Mapping[str, StopRecord] | None = None,
+                 states: Iterable[StateReport] | None = None) -> list[Verdict]:
         """One verdict per pod, per owner whose creates were all refused, and per launch with neither.
+
+        ``states``: the runner's state reports; for a launch with no pod, a report carrying
+        the API server's refusal makes it AdmissionRejected rather than Lost.
 
         Pods are matched to launches by the ``k8sstress.io/launch-id`` label, else by the
         launch record's namespace + pod name.
         """
         by_launch = _by_launch_id(launches)
         by_stop = _by_launch_id(stops)
+        reports: dict[str, list[StateReport]] = {}
+        for r in states or ():
+            if r.launch_id and getattr(r, "message", None):
+                reports.setdefault(r.launch_id, []).append(r)
         used: set[str] = set()
         out: list[Verdict] = []
         pod_names = {(lr.namespace, lr.pod_name): lr for lr in by_launch.values() if lr.pod_name}
@@ -632,7 +641,8 @@ class Timelines:
                 continue
             stop = by_stop.get(lid)
             out.append(classify_launch_without_pod(
-                launch, stop_confirmed=stop is not None and stop.status == "accepted",
+                launch, runner_reports=reports.get(lid, ()),
+                stop_confirmed=stop is not None and stop.status == "accepted",
                 stop_latency_s=(stop.answered_at - stop.sent_at) if stop and stop.answered_at else None))
         return out
 

@@ -160,7 +160,7 @@ def load_run(run_dir: str | Path, *, partial: bool | None = None) -> LoadedRun:
             notes.append(f"{FILES[key] if key in FILES else key}: {n} torn or invalid line(s) skipped")
 
     histories = timelines.histories()
-    verdicts = timelines.verdicts(launches, stops)
+    verdicts = timelines.verdicts(launches, stops, states)
     owner_events = {(o["namespace"], o["kind"], o["name"]): o["events"] for o in timelines.owners() if o["events"]}
     partial = detect_partial(path, meta) if partial is None else partial
     ended = epoch(meta.get("ended_at"))

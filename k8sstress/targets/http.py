@@ -134,6 +134,12 @@ class HttpTarget(BaseTarget):
             return web.json_response({"error": "no run id or state"}, status=400)
         launch_id = first_match(tpl.jsonpath("callback.launch-id"), body)
         reported = first_match(tpl.jsonpath("callback.reported-at"), body)
+        extra: dict[str, str] = {}
+        for key in ("reason", "message"):
+            if getattr(tpl.callback, key, None):
+                value = first_match(tpl.jsonpath(f"callback.{key}"), body)
+                if value is not None:
+                    extra[key] = str(value)
         now = time.time()
         try:
             reported_at = float(reported) if reported is not None else now
@@ -143,7 +149,8 @@ class HttpTarget(BaseTarget):
         if self.ctx is not None:
             self.ctx.report_state(StateReport(run_id=str(run_id), launch_id=str(launch_id) if launch_id else None,
                                               state=tpl.map_state(theirs), runner_state=str(theirs),
-                                              reported_at=reported_at, received_at=now, source="callback"))
+                                              reported_at=reported_at, received_at=now, source="callback",
+                                              **extra))
         return web.Response(status=204)
 
     # -- requests -------------------------------------------------------------------------------
@@ -226,7 +233,9 @@ class HttpTarget(BaseTarget):
             theirs = first_match(self.template.jsonpath("status.state"), body)
             reason = first_match(self.template.jsonpath("status.reason"), body)
             shown = None if theirs is None else str(theirs) + (f"/{reason}" if reason else "")
-            return StatusResult(self.template.map_state(theirs), runner_state=shown, http_status=status)
+            message = first_match(self.template.jsonpath("status.message"), body) if spec.message else None
+            return StatusResult(self.template.map_state(theirs), runner_state=shown, http_status=status,
+                                message=None if message is None else str(message))
         if status in spec.not_found:
             return StatusResult("Unknown", runner_state="NotFound", http_status=status)
         return StatusResult("Unknown", http_status=status, error=answer_message(body, raw))

@@ -123,6 +123,7 @@ class RequestSpec(_Model):
     pod_name: str | None = Field(default=None, description="JSONPath of the pod name in the answer (launch)")
     state: str | None = Field(default=None, description="JSONPath of the state in the answer (status)")
     reason: str | None = Field(default=None, description="JSONPath of a reason/detail in the answer")
+    message: str | None = Field(default=None, description="JSONPath of a human message in the answer (status)")
 
 
 class Callback(_Model):
@@ -132,6 +133,8 @@ class Callback(_Model):
     state: str = Field(description="JSONPath of the state in the callback body")
     launch_id: str | None = None
     reported_at: str | None = Field(default=None, description="JSONPath of the runner's timestamp (epoch s)")
+    reason: str | None = Field(default=None, description="JSONPath of the state's reason in the callback body")
+    message: str | None = Field(default=None, description="JSONPath of the state's message (e.g. a refusal)")
     path: str = "/callback"
     host: str = Field(default="127.0.0.1", description="where our callback server listens")
     advertise: str | None = Field(default=None, description="the host the runner should call (default: host)")
@@ -276,12 +279,12 @@ class HttpTemplate(_Model):
                 template((section, "headers", k), v)
             if spec.body is not None:
                 body((section, "body"), spec.body)
-            for field in ("run_id", "pod_name", "state", "reason"):
+            for field in ("run_id", "pod_name", "state", "reason", "message"):
                 path((section, _kebab(field)), getattr(spec, field))
         if self.pods.selector:
             template(("pods", "selector"), self.pods.selector)
         if self.callback is not None:
-            for field in ("run_id", "state", "launch_id", "reported_at"):
+            for field in ("run_id", "state", "launch_id", "reported_at", "reason", "message"):
                 path(("callback", _kebab(field)), getattr(self.callback, field))
 
     # -- rendering ----------------------------------------------------------------------------------

@@ -71,3 +71,32 @@ def test_lost():
     assert v.outcome is Outcome.LOST
     assert (v.detail["run_id"], v.detail["answered"], v.detail["launch_status"]) == ("run-77", True, "accepted")
     assert v.detail["limits"] == "with"
+
+
+def test_a_runner_report_carrying_the_refusal_makes_an_accepted_launch_admission_rejected():
+    from k8sstress.records import StateReport
+
+    reports = [
+        StateReport(run_id="r-1", launch_id="L0042", state="Pending", reported_at=11.0, received_at=11.0,
+                    reason="CreateRetrying",
+                    message='pods "batch-node-7xk2p" is forbidden: exceeded quota: run-quota, requested: pods=1, '
+                            "used: pods=4, limited: pods=4"),
+        StateReport(run_id="r-1", launch_id="L0042", state="Failed", reported_at=71.0, received_at=71.0,
+                    reason="QuotaExceeded",
+                    message='gave up after 9 attempts: pods "batch-node-7xk2p" is forbidden: exceeded quota: '
+                            "run-quota, requested: pods=1, used: pods=4, limited: pods=4"),
+    ]
+    v = classify_launch_without_pod(launch(), runner_reports=reports)
+    assert v.outcome is Outcome.ADMISSION_REJECTED
+    assert v.detail["source"] == "runner-report"
+    assert (v.detail["reason"], v.detail["quota"]) == ("quota", "run-quota")
+    assert v.detail["runner_state"] == "Failed"
+    assert v.detail["message"].startswith('pods "batch-node-7xk2p" is forbidden')
+
+
+def test_runner_reports_without_a_refusal_leave_the_launch_lost():
+    from k8sstress.records import StateReport
+
+    reports = [StateReport(run_id="r-1", launch_id="L0042", state="Pending", reported_at=11.0, received_at=11.0,
+                           message="waiting for the scheduler")]
+    assert classify_launch_without_pod(launch(), runner_reports=reports).outcome is Outcome.LOST
