@@ -37,6 +37,19 @@ class SimCluster:
 
 
 @pytest.fixture(scope="session")
+def runs_dir() -> Path:
+    """tests/fixtures/runs/: hand-made run directories (generated into a temp dir when not checked out)."""
+    import importlib.util
+
+    source = ROOT / "tests" / "fixtures" / "run_records.py"
+    spec = importlib.util.spec_from_file_location("k8sstress_test_run_records", source)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return Path(module.ensure_runs())
+
+
+@pytest.fixture(scope="session")
 def sim_cluster() -> Iterator[SimCluster]:
     reuse = os.environ.get("K8SSTRESS_TEST_KUBECONFIG")
     if reuse:

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from rich.console import Console
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-__all__ = ["console", "err", "info", "warn", "error", "artifact", "print_json", "print_table", "progress", "Table"]
+__all__ = ["console", "err", "info", "warn", "error", "artifact", "print_json", "print_table", "progress", "steps",
+           "Table"]
 
 console = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -58,3 +59,17 @@ def progress(transient: bool = False) -> Iterator[Progress]:
     )
     with p:
         yield p
+
+
+@contextmanager
+def steps(transient: bool = False) -> Iterator[Callable[[str, int, int], None]]:
+    """A progress display fed by ``on_progress(step, done, total)`` callbacks: one bar per step."""
+    with progress(transient=transient) as p:
+        tasks: dict[str, TaskID] = {}
+
+        def on_progress(step: str, done: int, total: int) -> None:
+            if step not in tasks:
+                tasks[step] = p.add_task(step, total=total)
+            p.update(tasks[step], completed=done, total=total)
+
+        yield on_progress

@@ -160,14 +160,7 @@ def cmd_observer(args: argparse.Namespace) -> int:
     _validate(args)
     started = time.monotonic()
     result: dict[str, Any] = {}
-    with output.progress() as prog:
-        tasks: dict[str, Any] = {}
-
-        def on_progress(step: str, done: int, total: int) -> None:
-            if step not in tasks:
-                tasks[step] = prog.add_task(step, total=total)
-            prog.update(tasks[step], completed=done, total=total)
-
+    with output.steps() as on_progress:
         replay = benchmark.measure_replay(args.events, progress=on_progress)
         gc.collect()
         on_progress(f"memory: {args.pods:,} pods (in a fresh process)", 0, 1)

@@ -34,14 +34,7 @@ def cmd_bench_cluster(args: argparse.Namespace) -> int:
 
     config = resolve_config(args.config)
     config = config.model_copy(update={"name": f"bench-{config.name}"[:40]})
-    with output.progress() as prog:
-        tasks: dict[str, int] = {}
-
-        def on_progress(step: str, done: int, total: int) -> None:
-            if step not in tasks:
-                tasks[step] = prog.add_task(step, total=total)
-            prog.update(tasks[step], completed=done, total=total)
-
+    with output.steps() as on_progress:
         result = bench_up(config, keep=True, on_progress=on_progress)
     try:
         if args.pods > 0:

@@ -121,14 +121,7 @@ def _print_info(info: backends.ClusterInfo, fmt: str) -> None:
 def cmd_up(args: argparse.Namespace) -> int:
     config, backend = _config_and_backend(args)
     started = time.monotonic()
-    with output.progress() as prog:
-        tasks: dict[str, int] = {}
-
-        def on_progress(step: str, done: int, total: int) -> None:
-            if step not in tasks:
-                tasks[step] = prog.add_task(step, total=total)
-            prog.update(tasks[step], completed=done, total=total)
-
+    with output.steps() as on_progress:
         info = backend.up(config, on_progress=on_progress, wait_s=args.wait)
     if info.backend == "sim" and not args.no_pressure:
         _start_pressure(info)

@@ -174,14 +174,7 @@ def _progress(show: bool) -> Iterator[Callable[[str, int, int], None]]:
     if not show:
         yield lambda _s, _d, _t: None
         return
-    with output.progress(transient=True) as prog:
-        tasks: dict[str, Any] = {}
-
-        def on_progress(step: str, done: int, total: int) -> None:
-            if step not in tasks:
-                tasks[step] = prog.add_task(step, total=total)
-            prog.update(tasks[step], completed=done, total=total)
-
+    with output.steps(transient=True) as on_progress:
         yield on_progress
 
 
