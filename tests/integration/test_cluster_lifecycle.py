@@ -65,3 +65,42 @@ def test_up_status_down_leaves_nothing_behind(tmp_path: Path, capsys: pytest.Cap
     assert main(["cluster", "status", "--config", str(cfg), "--format", "json"]) == 0
     after = json.loads(capsys.readouterr().out)
     assert after["running"] is False and after["nodes_ready"] == 0
+
+
+def test_prometheus_scrapes_the_control_plane_when_enabled(tmp_path: Path,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    import shutil
+    import time
+    import urllib.request
+
+    if shutil.which("prometheus") is None:
+        pytest.skip("no prometheus binary (make test installs Debian's package; apt-get install prometheus)")
+    cfg = tmp_path / "prom.yaml"
+    name = f"prom-{os.getpid()}"
+    cfg.write_text(yaml.safe_dump({"name": name, "node-pools": [{"name": "p", "count": 1}],
+                                   "prometheus": {"enabled": True}}))
+    assert main(["cluster", "up", "--config", str(cfg), "--no-pressure", "--format", "json"]) == 0
+    capsys.readouterr()
+    try:
+        assert main(["cluster", "status", "--config", str(cfg), "--format", "json"]) == 0
+        url = json.loads(capsys.readouterr().out)["prometheus_url"]
+        assert url and url.startswith("http://127.0.0.1:")
+        deadline = time.monotonic() + 90
+        health: dict[str, str] = {}
+        while time.monotonic() < deadline:
+            with urllib.request.urlopen(f"{url}/api/v1/targets", timeout=5) as resp:
+                targets = json.load(resp)["data"]["activeTargets"]
+            health = {t["labels"]["job"]: t["health"] for t in targets}
+            if all(health.get(j) == "up" for j in ("kube-apiserver", "etcd", "kube-scheduler",
+                                                   "kube-controller-manager")):
+                break
+            time.sleep(2)
+        assert health.get("kube-apiserver") == "up", health
+        assert health.get("etcd") == "up", health
+        with urllib.request.urlopen(f"{url}/api/v1/query?query=sum(apiserver_request_total)", timeout=5) as resp:
+            result = json.load(resp)["data"]["result"]
+        assert result and float(result[0]["value"][1]) > 0
+    finally:
+        assert main(["cluster", "down", "--config", str(cfg)]) == 0
+    port = int(url.rsplit(":", 1)[1])
+    assert not _listening(port)
