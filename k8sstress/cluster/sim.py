@@ -139,6 +139,10 @@ class SimBackend:
                 f"kube-apiserver=max-mutating-requests-inflight={config.apiserver.max_mutating_requests_inflight}",
                 "--extra-args",
                 f"kube-controller-manager=node-monitor-grace-period={config.controller_manager.node_monitor_grace_period}",
+                # one instance of each: no leader election, so an apiserver restart does not make
+                # them exit (on a real node the kubelet would restart them; nothing does here)
+                "--extra-args", "kube-scheduler=leader-elect=false",
+                "--extra-args", "kube-controller-manager=leader-elect=false",
                 ]
         if STAGES_FILE.exists():
             args += ["--config", str(STAGES_FILE)]
@@ -225,6 +229,47 @@ class SimBackend:
                 if exc.status != 404 or time.monotonic() > deadline:
                     raise
             time.sleep(0.2)
+
+    def restart_component(self, name: str, component: str = "kube-apiserver", down_s: float = 0.0,
+                          wait_s: float = 60) -> int:
+        """Kill one control-plane process and start it again with the same arguments.
+
+        What an apiserver restart looks like to clients: every watch breaks, and the new
+        watch cache starts at the current resourceVersion (older versions get 410 Gone).
+        Returns the new pid (also written to the cluster's pid file, so ``down`` stops it).
+        """
+        import yaml
+
+        cdir = self._cluster_dir(name)
+        docs = list(yaml.safe_load_all((cdir / "kwok.yaml").read_text()))
+        spec = next((c for d in docs if d for c in d.get("components") or [] if c.get("name") == component), None)
+        if spec is None:
+            raise ClusterError(f"cluster {name!r} has no component {component!r}")
+        pid_file = cdir / "pids" / f"{component}.pid"
+        old = int(pid_file.read_text().strip())
+        if self._running(old):
+            os.kill(old, signal.SIGTERM)
+            deadline = time.monotonic() + 20
+            while self._running(old) and time.monotonic() < deadline:
+                time.sleep(0.05)
+        if down_s:
+            time.sleep(down_s)
+        with (cdir / "logs" / f"{component}.log").open("a") as logf:
+            proc = subprocess.Popen([spec["binary"], *spec.get("args", [])], cwd=spec.get("workDir") or cdir,
+                                    stdout=logf, stderr=subprocess.STDOUT, start_new_session=True)
+        pid_file.write_text(str(proc.pid))
+        if component == "kube-apiserver":
+            kube = Kube(str(self.kubeconfig_path(name)))
+            deadline = time.monotonic() + wait_s
+            while True:
+                try:
+                    kube.get("/version")
+                    break
+                except ClusterError:
+                    if time.monotonic() > deadline or proc.poll() is not None:
+                        raise ClusterError(f"{component} did not come back within {wait_s:.0f}s") from None
+                    time.sleep(0.2)
+        return proc.pid
 
     def _pids(self, name: str) -> list[int]:
         pids = []

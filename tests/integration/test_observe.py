@@ -330,3 +330,52 @@ def test_connections_cut_mid_stream_miss_no_transition(kube: Kube, namespace: st
     assert stats.get("reconnects", 0) + stats.get("retries", 0) >= 2
     assert stats.get("relists", 0) >= 1
     _same_after_replay(w)
+
+
+def test_an_apiserver_restart_mid_stream_misses_no_transition(tmp_path: Path) -> None:
+    """A second, short-lived cluster whose kube-apiserver is killed and started again."""
+    import os
+
+    from k8sstress.cluster.config import ClusterConfig
+    from k8sstress.cluster.sim import SimBackend
+
+    name = f"restart-{os.getpid()}"
+    backend = SimBackend()
+    info = backend.up(ClusterConfig.model_validate({"name": name, "node-pools": [{"name": "p", "count": 1}]}))
+    try:
+        kube = Kube(info.kubeconfig)
+        ns = "restart"
+        kube.create("/api/v1/namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}})
+        wait_for(lambda: _has_sa(kube, ns), 30, what="service account")
+        for n in ("a", "b"):
+            _create(kube, ns, _pod(n))
+        w = Watching(kube, ns, tmp_path / "observer.jsonl").start()
+        try:
+            w.outcome("a", Outcome.RUNNING)
+            w.outcome("b", Outcome.RUNNING)
+            backend.restart_component(name, "kube-apiserver", down_s=1.0)
+            # changes right after the restart, while the observer is still reconnecting
+            kube2 = Kube(info.kubeconfig)
+            kube2.delete(f"/api/v1/namespaces/{ns}/pods/b")
+            _create(kube2, ns, _pod("c"))
+            _create(kube2, ns, _pod("d", resources={"requests": {"cpu": "1000"}}))
+            w.outcome("b", Outcome.DELETED, timeout=60)
+            w.outcome("c", Outcome.RUNNING, timeout=60)
+            w.outcome("d", Outcome.UNSCHEDULABLE, timeout=60)
+            assert w.live["a"].outcome is Outcome.RUNNING
+            stats = w.observer.watcher_stats()["pods"]
+            assert sum(v for k, v in stats.items() if k in ("reconnects", "retries", "relists")) >= 1, stats
+        finally:
+            w.stop()
+        assert {n: v.outcome for n, v in w.replayed().items()} == {
+            "a": Outcome.RUNNING, "b": Outcome.DELETED, "c": Outcome.RUNNING, "d": Outcome.UNSCHEDULABLE}
+    finally:
+        backend.down(name)
+
+
+def _has_sa(kube: Kube, ns: str) -> bool:
+    try:
+        kube.get(f"/api/v1/namespaces/{ns}/serviceaccounts/default")
+        return True
+    except Exception:
+        return False
