@@ -99,7 +99,35 @@ def breaking_point(launches: Sequence[LaunchRecord], facts: Sequence[PodFacts], 
     else:
         out["latency_knee"] = None
         out["latency_baseline_p95_s"] = base
+    out["max_held"] = max_held(launches, out.get("first_slo_break"))
     firsts = [(k, out[k]["at_s"]) for k in ("first_unschedulable", "first_eviction", "first_oom",
                                            "first_slo_break", "latency_knee") if out.get(k)]
     out["earliest"] = min(firsts, key=lambda x: x[1])[0] if firsts else None
     return out
+
+
+def max_held(launches: Sequence[LaunchRecord], slo_break: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The methodology's maximum: the rate of the last profile step held within the SLOs.
+
+    A step's rate is its plateau: the highest target rate the load generator recorded on
+    the step's launches. With an SLO break, the maximum is the step before the break's
+    step (None when the first step already broke); without one, the highest step run
+    (a lower bound: the real maximum may be higher). None for runs without steps.
+    """
+    rates: dict[int, float] = {}
+    for x in launches:
+        extra = x.model_extra or {}
+        step, rate = extra.get("step"), extra.get("rate")
+        if isinstance(step, int) and isinstance(rate, int | float):
+            rates[step] = max(rates.get(step, 0.0), float(rate))
+    if not rates:
+        return None
+    broke = slo_break.get("step") if slo_break else None
+    held = [s for s in rates if s > 0 and (not isinstance(broke, int) or s < broke)]
+    if not held:
+        return {"step": None, "rate_per_s": None, "broken_at_step": broke,
+                "why": "the first step already broke an SLO"}
+    top = max(held)
+    return {"step": top, "rate_per_s": round(rates[top], 3), "broken_at_step": broke,
+            "why": ("the last step before the first SLO break" if isinstance(broke, int)
+                    else "no SLO broke: the highest step run (a lower bound)")}

@@ -130,6 +130,7 @@ for key, what in (("first_unschedulable", "the first Unschedulable pod"), ("firs
                   ("latency_knee", "the launch-latency knee")):
     _m(f"{key}_at_s", "s", "higher", f"seconds into the run of {what}", "breaking")
     _m(f"{key}_rate_per_s", "per_s", "higher", f"offered launch rate at {what}", "breaking")
+_m("max_rate_held_per_s", "per_s", "higher", "the methodology's maximum: target rate of the last profile step held within the SLOs (staircase runs)", "breaking")
 # nodes
 _m("node_cpu_allocated_max", "ratio", None, "peak share of allocatable cpu requested by bound pods", "nodes")
 _m("node_memory_allocated_max", "ratio", None, "peak share of allocatable memory requested by bound pods", "nodes")

@@ -343,19 +343,58 @@ class Spike(ProfileSpec):
 @register_profile("soak")
 class Soak(ProfileSpec):
     """The reliability test: ``duration`` (12 h) at ``fraction`` (80%) of ``max-rate``,
-    never below ``required-rate``, reached over ``ramp``."""
+    never below ``required-rate``, reached over ``ramp``.
+
+    The maximum is given (``max-rate``) or found: ``max-from`` names an earlier staircase
+    run (its directory or its summary.json), whose ``max_rate_held_per_s`` is used.
+    """
 
     kind: Literal["soak"] = "soak"
-    max_rate: Rate = Field(gt=0)
+    max_rate: Rate | None = Field(default=None, gt=0)
+    max_from: str | None = None
     fraction: float = Field(default=0.8, gt=0, le=1.0)
     required_rate: Rate | None = Field(default=None, gt=0)
     duration: Duration = Field(default=12 * 3600.0, gt=0)
     ramp: Duration = 10 * 60.0
 
+    @model_validator(mode="before")
+    @classmethod
+    def _maximum(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        given = [k for k in ("max-rate", "max_rate") if data.get(k) is not None]
+        found = [k for k in ("max-from", "max_from") if data.get(k) is not None]
+        if bool(given) == bool(found):
+            raise ValueError("give exactly one of 'max-rate' and 'max-from' (an earlier staircase run)")
+        if found:
+            data = {**data, "max-rate": maximum_from_run(str(data[found[0]]))}
+        return data
+
     @property
     def rate(self) -> float:
+        assert self.max_rate is not None
         return max(self.max_rate * self.fraction, self.required_rate or 0.0)
 
     def shape(self) -> Shape:
         return Shape.build([(self.ramp, 0.0, self.rate, "ramp", 0),
                             (self.duration, self.rate, self.rate, "hold", 0)])
+
+
+def maximum_from_run(path: str) -> float:
+    """``max_rate_held_per_s`` of an earlier run (its directory or its summary.json)."""
+    import json
+    from pathlib import Path
+
+    p = Path(path)
+    summary = p / "summary.json" if p.is_dir() else p
+    try:
+        data = json.loads(summary.read_text())
+    except OSError as exc:
+        raise ValueError(f"max-from: cannot read {summary}: {exc.strerror}") from exc
+    except ValueError as exc:
+        raise ValueError(f"max-from: {summary} is not JSON ({exc})") from exc
+    rate = (data.get("metrics") or {}).get("max_rate_held_per_s")
+    if not isinstance(rate, int | float) or rate <= 0:
+        why = ((data.get("breaking_point") or {}).get("max_held") or {}).get("why") or "it was not a staircase run"
+        raise ValueError(f"max-from: {summary} has no maximum held ({why})")
+    return float(rate)
