@@ -12,3 +12,4 @@ test: setup lint
 lint:
 	.venv/bin/ruff check k8sstress tests
 	.venv/bin/lint-imports
+	.venv/bin/mypy

@@ -174,7 +174,7 @@ def _prom_summary(run: RunInput) -> tuple[dict[str, Any] | None, dict[str, Numbe
         target = {"runner_memory_bytes": "runner_memory_max_bytes", "runner_cpu_cores": "runner_cpu_max_cores",
                   "apiserver_request_p99_s": "apiserver_request_p99_max_s"}.get(s.name)
         if target and peak is not None:
-            metrics[target] = max(peak, metrics.get(target) or peak)  # type: ignore[type-var]
+            metrics[target] = max(peak, metrics.get(target) or peak)
         if s.name == "apiserver_429_per_s" and len(s.points) > 1:
             total = 0.0
             for (t0, v0), (t1, _) in zip(s.points, s.points[1:], strict=False):
@@ -186,14 +186,15 @@ def _prom_summary(run: RunInput) -> tuple[dict[str, Any] | None, dict[str, Numbe
 
 def _actions(run: RunInput, start: float) -> list[dict[str, Any]]:
     """The scenario's timed actions (add-node, node loss, ...) as the load generator recorded them."""
-    out = []
+    out: list[dict[str, Any]] = []
     for s in run.samples:
         name, t = s.get("name"), s.get("t")
         if isinstance(name, str) and name.startswith("action.") and isinstance(t, int | float):
-            labels = s.get("labels") if isinstance(s.get("labels"), Mapping) else {}
+            raw = s.get("labels")
+            labels: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
             out.append({"at_s": round(float(t) - start, 3), "action": name.removeprefix("action."),
                         "detail": {k: v for k, v in labels.items() if v}})
-    return sorted(out, key=lambda a: a["at_s"])[:50]
+    return sorted(out, key=lambda a: float(a["at_s"]))[:50]
 
 
 def _samples(run: RunInput) -> dict[str, Any]:

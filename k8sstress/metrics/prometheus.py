@@ -79,7 +79,7 @@ def query_run(url: str, start: float, end: float, *, runner_job: str = ".*runner
     try:
         from urllib3.util.retry import Retry
 
-        prom = PrometheusConnect(url=url, disable_ssl=True, timeout=timeout_s,  # type: ignore[arg-type]
+        prom = PrometheusConnect(url=url, disable_ssl=True, timeout=timeout_s,
                                  retry=Retry(total=1, backoff_factor=0.2, status_forcelist=[502, 503, 504]))
         if not prom.check_prometheus_connection():
             return None, f"Prometheus at {url} did not answer; runner and apiserver metrics are missing"

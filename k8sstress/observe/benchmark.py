@@ -319,7 +319,7 @@ def measure_replay(events: int = 200_000, *, chunk: int = 20_000, progress: Prog
 
 
 def _rss() -> int:
-    import psutil  # type: ignore[import-untyped]
+    import psutil
 
     return int(psutil.Process().memory_info().rss)
 

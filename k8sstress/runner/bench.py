@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-import psutil  # type: ignore[import-untyped]
+import psutil
 
 from k8sstress.errors import ClusterError
 from k8sstress.kube import ApiError, Kube

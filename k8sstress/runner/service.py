@@ -24,7 +24,7 @@ from tenacity import AsyncRetrying, retry_if_exception, stop_after_delay, wait_e
 
 from k8sstress.errors import ClusterError, InputError, K8sStressError
 from k8sstress.kube import ApiError, Kube
-from k8sstress.records import RawObject
+from k8sstress.records import LIMITS_LABEL, RawObject
 from k8sstress.runner import policies, runs
 from k8sstress.runner.callbacks import CallbackSender
 from k8sstress.runner.capacity import CapacityTracker
@@ -297,8 +297,8 @@ class Runner:
         obj = render_pod(tpl, lp, self.config.namespace)
         target_spec = obj["spec"]["template"]["spec"] if kind == "Job" else obj["spec"]
         target_spec.update(overrides)
-        limits = obj["metadata"]["labels"][runs.LIMITS_LABEL] if kind == "Pod" else \
-            obj["spec"]["template"]["metadata"]["labels"][runs.LIMITS_LABEL]
+        limits = obj["metadata"]["labels"][LIMITS_LABEL] if kind == "Pod" else \
+            obj["spec"]["template"]["metadata"]["labels"][LIMITS_LABEL]
         run = runs.Run(run_id=run_id, launch_id=launch_id, mode=mode, limits=limits, template=template_name,
                        namespace=self.config.namespace, kind=kind, callback_url=callback, params=clean_params,
                        accepted_at=now)

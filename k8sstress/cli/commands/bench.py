@@ -92,7 +92,7 @@ def machine() -> dict[str, Any]:
         pass
     mem = None
     try:
-        import psutil  # type: ignore[import-untyped]
+        import psutil
 
         mem = round(psutil.virtual_memory().total / 2**30, 1)
     except Exception:  # psutil is a dependency, but a figure is not worth a crash

@@ -10,7 +10,7 @@ from k8sstress.cli import output
 from k8sstress.cluster import backends, deps
 from k8sstress.cluster.config import ClusterConfig, load_cluster_config
 from k8sstress.errors import InputError
-from k8sstress.paths import project_root
+from k8sstress.paths import bin_root, project_root
 
 __all__ = ["register", "resolve_config"]
 
@@ -185,7 +185,7 @@ def cmd_deps(args: argparse.Namespace) -> int:
         built = [n for n, s in states.items() if s == "built"]
         output.info(f"control-plane binaries ready in {elapsed:.1f}s "
                     f"({'built: ' + ', '.join(built) if built else 'all cached'})")
-        output.artifact("binaries", deps.bin_root())
+        output.artifact("binaries", bin_root())
         for name, ver in versions.items():
             output.info(f"  {name}: {ver}")
     return 0
