@@ -141,6 +141,8 @@ class LoadSession:
         self.action_context = action_context
         self.settled_check = settled
         self.on_tick = on_tick
+        self._poll_lock = asyncio.Lock()
+        self._final_polled = False
         self.sample_metrics = sample_metrics
         self.shape: Shape = scenario.shape(self.time_scale)
         self.tracked: dict[str, Tracked] = {}
@@ -407,9 +409,16 @@ class LoadSession:
         self._update(t, res.state, res.runner_state)
 
     async def poll_all(self, final: bool = False) -> None:
-        sem = asyncio.Semaphore(self.scenario.load.status_concurrency)
-        todo = [t for t in self.tracked.values() if t.run_id and (final or not t.final)]
-        await asyncio.gather(*(self._poll_one(t, sem, final) for t in todo), return_exceptions=True)
+        """Poll every followed launch. Rounds never overlap (a slow round finishing after the
+        final one would record an older view last), and nothing polls after the final round."""
+        async with self._poll_lock:
+            if self._final_polled:
+                return
+            sem = asyncio.Semaphore(self.scenario.load.status_concurrency)
+            todo = [t for t in self.tracked.values() if t.run_id and (final or not t.final)]
+            await asyncio.gather(*(self._poll_one(t, sem, final) for t in todo), return_exceptions=True)
+            if final:
+                self._final_polled = True
 
     async def _poller(self, stop: asyncio.Event, interval: float) -> None:
         while not stop.is_set():
