@@ -19,7 +19,7 @@ from k8sstress.load.launches import LaunchRequest, LaunchResult, StatusResult, S
 from k8sstress.records import LAUNCH_ID_LABEL
 from k8sstress.targets.base import BaseTarget, PodTie, TargetOptions, register_target
 
-__all__ = ["DirectTarget", "DirectOptions", "launch_status_from_api_error"]
+__all__ = ["DirectTarget", "DirectOptions", "launch_status_from_api_error", "delete_as_stop"]
 
 
 class DirectOptions(TargetOptions):
@@ -31,6 +31,20 @@ def launch_status_from_api_error(exc: ApiError) -> str:
     if 400 <= exc.status < 500 and exc.status != 429:
         return "rejected"
     return "error"
+
+
+def delete_as_stop(kube: Any, path: str, **query: Any) -> StopResult:
+    """DELETE ``path`` as a stop: 404 is not-found, other API errors rejected/error, else accepted."""
+    try:
+        kube.delete(path, **query)
+    except ApiError as exc:
+        if exc.status == 404:
+            return StopResult("not-found", http_status=404, error=exc.api_message)
+        return StopResult(launch_status_from_api_error(exc), http_status=exc.status,  # type: ignore[arg-type]
+                          error=exc.api_message)
+    except ClusterError as exc:
+        return StopResult("error", error=exc.message)
+    return StopResult("accepted", http_status=200)
 
 
 class DirectTarget(BaseTarget):
@@ -61,16 +75,7 @@ class DirectTarget(BaseTarget):
         query: dict[str, Any] = {}
         if self.grace_period is not None:
             query["gracePeriodSeconds"] = self.grace_period
-        try:
-            self.kube.delete(f"/api/v1/namespaces/{req.namespace}/pods/{name}", **query)
-        except ApiError as exc:
-            if exc.status == 404:
-                return StopResult("not-found", http_status=404, error=exc.api_message)
-            return StopResult(launch_status_from_api_error(exc), http_status=exc.status,  # type: ignore[arg-type]
-                              error=exc.api_message)
-        except ClusterError as exc:
-            return StopResult("error", error=exc.message)
-        return StopResult("accepted", http_status=200)
+        return delete_as_stop(self.kube, f"/api/v1/namespaces/{req.namespace}/pods/{name}", **query)
 
     async def stop(self, request: StopRequest) -> StopResult:
         return await self.in_thread(self._delete, request)  # type: ignore[no-any-return]

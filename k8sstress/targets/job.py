@@ -24,7 +24,7 @@ from k8sstress.kube import ApiError
 from k8sstress.load.launches import LaunchRequest, LaunchResult, StatusResult, StopRequest, StopResult
 from k8sstress.records import LAUNCH_ID_LABEL, RawObject
 from k8sstress.targets.base import BaseTarget, PodTie, TargetOptions, register_target
-from k8sstress.targets.direct import launch_status_from_api_error
+from k8sstress.targets.direct import delete_as_stop, launch_status_from_api_error
 
 __all__ = ["JobTarget", "JobOptions", "job_manifest", "deployment_manifest", "job_state", "deployment_state"]
 
@@ -139,17 +139,8 @@ class JobTarget(BaseTarget):
         return str(req.extra.get("owner_kind") or ("Job" if req.mode == "batch" else "Deployment"))
 
     def _delete(self, req: StopRequest) -> StopResult:
-        try:
-            self.kube.delete(self._path(self._kind(req), req.namespace, req.run_id),
-                             propagationPolicy=self.opts.propagation)
-        except ApiError as exc:
-            if exc.status == 404:
-                return StopResult("not-found", http_status=404, error=exc.api_message)
-            return StopResult(launch_status_from_api_error(exc), http_status=exc.status,  # type: ignore[arg-type]
-                              error=exc.api_message)
-        except ClusterError as exc:
-            return StopResult("error", error=exc.message)
-        return StopResult("accepted", http_status=200)
+        return delete_as_stop(self.kube, self._path(self._kind(req), req.namespace, req.run_id),
+                              propagationPolicy=self.opts.propagation)
 
     async def stop(self, request: StopRequest) -> StopResult:
         return await self.in_thread(self._delete, request)  # type: ignore[no-any-return]
