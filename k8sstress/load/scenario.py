@@ -34,7 +34,7 @@ from k8sstress.errors import ConfigError, InputError
 from k8sstress.load.actions import ActionSpec, validate_action
 from k8sstress.load.durations import Duration
 from k8sstress.load.profiles import ProfileSpec, Shape, validate_profile
-from k8sstress.load.yamlpos import PositionedYaml, parse_positioned
+from k8sstress.load.yamlpos import PositionedYaml, parse_positioned, validation_message
 from k8sstress.paths import project_root
 from k8sstress.records import RawObject
 from k8sstress.templates import has_limits, load_template
@@ -367,22 +367,13 @@ class Scenario(_Model):
         """Turn another layer's pydantic error on a section of this scenario into a ConfigError."""
         first = exc.errors()[0]
         hint = f"{len(exc.errors())} problem(s) in all" if len(exc.errors()) > 1 else None
-        return self.error_at((*prefix, *first["loc"]), _message(first), hint)
+        return self.error_at((*prefix, *first["loc"]), validation_message(first), hint)
 
     def as_record(self) -> dict[str, Any]:
         """The scenario as stored in run.json (SLOs verbatim)."""
         d = self.model_dump(mode="json", by_alias=True, exclude_none=True)
         d["slo"] = {k: v.model_dump(exclude_none=True) for k, v in self.slo.items()}
         return d
-
-
-def _message(err: Any) -> str:
-    msg = str(err.get("msg", "invalid"))
-    if msg.startswith("Value error, "):
-        msg = msg[len("Value error, "):]
-    if err.get("type") == "extra_forbidden":
-        msg = "unknown field (check its spelling; keys are kebab-case)"
-    return msg
 
 
 def scenario_dirs() -> list[Path]:
@@ -433,7 +424,7 @@ def parse_scenario(text: str, path: str = "<scenario>", *, load_templates: bool 
         first = exc.errors()[0]
         hint = f"{len(exc.errors())} problem(s) in all; see docs/scenarios.md" if len(exc.errors()) > 1 \
             else "see docs/scenarios.md"
-        raise src.error(first["loc"], _message(first), hint) from exc
+        raise src.error(first["loc"], validation_message(first), hint) from exc
     scenario._source = src
     if load_templates:
         base = Path(path).parent if path and not path.startswith("<") else None

@@ -12,7 +12,7 @@ import yaml
 
 from k8sstress.errors import ConfigError
 
-__all__ = ["PositionedYaml", "parse_positioned"]
+__all__ = ["PositionedYaml", "parse_positioned", "validation_message"]
 
 Loc = tuple[Any, ...]
 
@@ -74,3 +74,13 @@ def parse_positioned(text: str, path: str) -> PositionedYaml:
         lines[()] = node.start_mark.line + 1
         _walk(node, (), lines)
     return PositionedYaml(data, lines, path)
+
+
+def validation_message(err: Any) -> str:
+    """A pydantic error's text as a user should read it (no "Value error, " prefix; unknown keys named)."""
+    msg = str(err.get("msg", "invalid"))
+    if msg.startswith("Value error, "):
+        msg = msg[len("Value error, "):]
+    if err.get("type") == "extra_forbidden":
+        msg = "unknown field (check its spelling; keys are kebab-case)"
+    return msg

@@ -41,7 +41,7 @@ from pydantic import (
 from k8sstress.errors import ConfigError
 from k8sstress.load.durations import Duration
 from k8sstress.load.scenario import OUR_STATES
-from k8sstress.load.yamlpos import PositionedYaml, parse_positioned
+from k8sstress.load.yamlpos import PositionedYaml, parse_positioned, validation_message
 from k8sstress.paths import project_root
 
 __all__ = ["HttpTemplate", "RequestSpec", "load_http_template", "parse_http_template", "template_dirs",
@@ -398,15 +398,6 @@ def _resolve(name_or_path: str, base_dir: Path | None) -> Path:
                       path=name_or_path)
 
 
-def _message(err: Any) -> str:
-    msg = str(err.get("msg", "invalid"))
-    if msg.startswith("Value error, "):
-        msg = msg[len("Value error, "):]
-    if err.get("type") == "extra_forbidden":
-        msg = "unknown field (check its spelling; keys are kebab-case)"
-    return msg
-
-
 def parse_http_template(text: str, path: str, *, options: dict[str, Any] | None = None,
                         check_env: bool = True) -> HttpTemplate:
     """Validate a template file's text (syntax, names, a dry render); errors name file, line, field."""
@@ -417,7 +408,7 @@ def parse_http_template(text: str, path: str, *, options: dict[str, Any] | None 
         tpl = HttpTemplate.model_validate(src.data)
     except ValidationError as exc:
         first = exc.errors()[0]
-        raise src.error(first["loc"], _message(first), "see docs/targets.md") from exc
+        raise src.error(first["loc"], validation_message(first), "see docs/targets.md") from exc
     tpl.source = path
     tpl.compile(src)
     if check_env and tpl.auth is not None and tpl.auth.required and not os.environ.get(tpl.auth.env):
